@@ -1,0 +1,62 @@
+"""Fetching: a URL WeasyPrint asks for → bytes, only from ``data:`` or files inside allowed roots.
+
+No network, no redirects, no file outside the project's template and asset folders (a symlink
+that resolves outside is refused). Every refusal is recorded as a warning so the build can report
+it, and fail on it under ``--strict``. Imported only by rendering, when a PDF is laid out.
+"""
+
+from __future__ import annotations
+
+import mimetypes
+from pathlib import Path
+from urllib.parse import unquote, urlsplit
+
+from weasyprint.urls import URLFetcher, URLFetcherResponse
+
+MAX_RESOURCE_BYTES = 16 * 1024 * 1024
+
+
+class ConfinedFetcher(URLFetcher):
+    """A WeasyPrint fetcher that reads ``data:`` URLs and files under ``roots``, nothing else."""
+
+    def __init__(self, roots: list[Path], warnings: list[str]) -> None:
+        super().__init__(allowed_protocols={"data", "file"}, allow_redirects=False, timeout=1)
+        self.roots = [r.resolve() for r in roots]
+        self.warnings = warnings
+
+    def fetch(self, url: str, headers: object = None) -> URLFetcherResponse:  # type: ignore[override]
+        scheme = urlsplit(url).scheme.lower()
+        if scheme == "data":
+            if len(url) > MAX_RESOURCE_BYTES * 2:
+                return self._refuse(url, "data: URL too large")
+            return super().fetch(url, headers)
+        if scheme != "file":
+            return self._refuse(url, "only files inside the project are allowed")
+        parts = urlsplit(url)
+        if parts.netloc not in ("", "localhost"):
+            return self._refuse(url, "remote file hosts are not allowed")
+        path = Path(unquote(parts.path))
+        try:
+            resolved = path.resolve(strict=True)
+        except (OSError, RuntimeError):
+            return self._refuse(url, "file not found")
+        if not any(resolved.is_relative_to(root) for root in self.roots):
+            return self._refuse(url, "outside the project's template and asset folders")
+        if not resolved.is_file():
+            return self._refuse(url, "not a regular file")
+        if resolved.stat().st_size > MAX_RESOURCE_BYTES:
+            return self._refuse(url, f"larger than {MAX_RESOURCE_BYTES:,} bytes")
+        mime = mimetypes.guess_type(resolved.name)[0] or "application/octet-stream"
+        return URLFetcherResponse(
+            resolved.as_uri(), resolved.read_bytes(), {"Content-Type": mime}
+        )
+
+    def _refuse(self, url: str, why: str) -> URLFetcherResponse:
+        shown = url if len(url) < 120 else url[:117] + "..."
+        self.warnings.append(f"blocked resource {shown}: {why}")
+        raise ValueError(f"blocked: {why}")
+
+
+def make_fetcher(roots: list[Path], warnings: list[str]) -> ConfinedFetcher:
+    """Return a fetcher confined to ``roots`` that records refusals in ``warnings``."""
+    return ConfinedFetcher(roots, warnings)

@@ -1,0 +1,223 @@
+"""The content model: frozen, typed objects that files become once validated.
+
+Topics hold points; seeds hold the paragraph digests points cite; audiences say what a reader
+takes; settings describe the project. Templates only ever see these objects.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Annotated, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints
+
+Slug = Annotated[str, StringConstraints(pattern=r"^[a-z0-9]+(-[a-z0-9]+)*$", max_length=64)]
+PointRef = Annotated[
+    str, StringConstraints(pattern=r"^[a-z0-9]+(-[a-z0-9]+)*\.[a-z0-9]+(-[a-z0-9]+)*$")
+]
+Country = Annotated[str, StringConstraints(pattern=r"^[A-Z]{2}$")]
+Text = Annotated[str, StringConstraints(min_length=1, max_length=20_000, strip_whitespace=True)]
+Line = Annotated[str, StringConstraints(min_length=1, max_length=400, strip_whitespace=True)]
+PartialDate = Annotated[str, StringConstraints(pattern=r"^\d{4}(-\d{2}(-\d{2})?)?$")]
+
+Kind = Literal["fact", "assessment", "recommendation", "talking-point", "risk"]
+Marking = Literal["public", "internal", "restricted"]
+Confidence = Literal["low", "medium", "high"]
+Use = Literal["raise", "if-asked", "avoid"]
+Layout = Literal["memo", "backgrounder", "fact-sheet", "card"]
+Figure = Literal["map", "timeline", "matrix"]
+Format = Literal["html", "pdf"]
+
+KINDS: tuple[str, ...] = Kind.__args__  # type: ignore[attr-defined]
+MARKINGS: tuple[str, ...] = Marking.__args__  # type: ignore[attr-defined]
+USES: tuple[str, ...] = Use.__args__  # type: ignore[attr-defined]
+FORMATS: tuple[str, ...] = Format.__args__  # type: ignore[attr-defined]
+
+
+def marking_rank(marking: str) -> int:
+    """Place a marking on the ladder public < internal < restricted."""
+    return MARKINGS.index(marking)
+
+
+class _Frozen(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid", strict=False)
+
+
+class SourceRef(_Frozen):
+    """Where a point comes from: a seed and the paragraphs of it that carry the claim."""
+
+    seed: Slug
+    paragraphs: tuple[Annotated[int, Field(ge=1)], ...] = Field(min_length=1)
+
+
+class Point(_Frozen):
+    """One thing a reader should take away."""
+
+    id: Slug
+    kind: Kind
+    headline: Line
+    body: Text | None = None
+    priority: Annotated[int, Field(ge=1, le=3)]
+    marking: Marking
+    confidence: Confidence | None = None
+    attribution: Line | None = None
+    use: Use | None = Field(
+        default=None, description="Talking points only: raise, say if asked, or avoid."
+    )
+    sources: tuple[SourceRef, ...] = Field(min_length=1)
+    as_of: dt.date
+    audiences: tuple[Slug, ...] = ()
+    countries: tuple[Country, ...] = ()
+    related: tuple[PointRef, ...] = ()
+    # Filled in by loading, never written in a file.
+    topic: str = Field(default="", exclude=True, json_schema_extra={"readOnly": True})
+
+    @property
+    def ref(self) -> str:
+        """The point's address, ``topic.point``."""
+        return f"{self.topic}.{self.id}"
+
+
+class Topic(_Frozen):
+    """One topic module: its bottom line and its points."""
+
+    title: Line
+    summary: Line
+    order: int
+    countries: tuple[Country, ...] = ()
+    points: tuple[Point, ...] = Field(min_length=1)
+    id: str = Field(default="", exclude=True)
+    file: str = Field(default="", exclude=True)
+
+
+class Paragraph(_Frozen):
+    """One paragraph of a source, digested in our own words."""
+
+    n: Annotated[int, Field(ge=1)]
+    digest: Text
+
+
+class Seed(_Frozen):
+    """A source document that points cite by paragraph."""
+
+    title: Line
+    kind: Line
+    published: PartialDate
+    author: Line | None = None
+    publisher: Line | None = None
+    description: Text
+    notes: tuple[Text, ...] = ()
+    paragraphs: tuple[Paragraph, ...] = Field(min_length=1)
+    id: str = Field(default="", exclude=True)
+
+    def paragraph(self, n: int) -> Paragraph | None:
+        """Return paragraph n, or None."""
+        return next((p for p in self.paragraphs if p.n == n), None)
+
+
+class Show(_Frozen):
+    """What an audience's document shows besides headlines."""
+
+    body: bool = True
+    sources: bool = False
+    confidence: bool = True
+    attribution: bool = True
+    portion_marks: bool = True
+    toc: bool = False
+    cover: bool = False
+    summary: bool = True
+    omissions: bool = False
+
+
+class Audience(_Frozen):
+    """A reader and what their document takes, in what order, and how it looks."""
+
+    title: Line
+    description: Line
+    layout: Layout
+    kinds: tuple[Kind, ...] = KINDS
+    priorities: tuple[Annotated[int, Field(ge=1, le=3)], ...] = (1, 2, 3)
+    ceiling: Marking = "internal"
+    topics: tuple[Slug, ...] = ()
+    show: Show = Show()
+    page_budget: Annotated[int, Field(ge=1)] | None = None
+    paper: Literal["A4", "letter"] = "A4"
+    distribution: Line = "Distribution as marked."
+    figures: tuple[Figure, ...] = ()
+    id: str = Field(default="", exclude=True)
+    folder: str = Field(default="", exclude=True)
+
+
+class Settings(_Frozen):
+    """Project settings from ``briefing.yaml``; command-line options override them."""
+
+    title: Line = "Briefing book"
+    subtitle: Line | None = None
+    organisation: Line = "Briefings"
+    information_date: dt.date | None = None
+    audiences: tuple[Slug, ...] = ()
+    language: Annotated[str, StringConstraints(pattern=r"^[a-z]{2}(-[A-Z]{2})?$")] = "en"
+    staleness_days: Annotated[int, Field(ge=1)] = 365
+    content: str = "content"
+    seeds: str = "seeds"
+    templates: str = "templates"
+    user_templates: str | None = None
+    output: str = "output"
+
+
+class Project(_Frozen):
+    """Everything loaded from one project: the input to assembly."""
+
+    settings: Settings
+    topics: tuple[Topic, ...]
+    seeds: tuple[Seed, ...]
+    audiences: tuple[Audience, ...]
+    root: str
+
+    def topic(self, topic_id: str) -> Topic:
+        """Return the topic with this id."""
+        return next(t for t in self.topics if t.id == topic_id)
+
+    def seed(self, seed_id: str) -> Seed | None:
+        """Return the seed with this id, or None."""
+        return next((s for s in self.seeds if s.id == seed_id), None)
+
+    def audience(self, audience_id: str) -> Audience:
+        """Return the audience with this id."""
+        return next(a for a in self.audiences if a.id == audience_id)
+
+    def points(self) -> tuple[Point, ...]:
+        """Every point of every topic, in topic order."""
+        return tuple(p for t in self.topics for p in t.points)
+
+
+class Omission(_Frozen):
+    """A point left out of a briefing, and why."""
+
+    ref: str
+    headline: str
+    reason: Literal["topic", "ceiling", "kind", "priority", "audience-tag", "budget"]
+    detail: str
+
+
+class Section(_Frozen):
+    """One topic as it appears in a briefing: only the points that survived selection."""
+
+    topic: Topic
+    points: tuple[Point, ...]
+
+
+class Briefing(_Frozen):
+    """The result of assembly for one audience: what is in, in order, and what was left out."""
+
+    audience: Audience
+    settings: Settings
+    sections: tuple[Section, ...]
+    banner: Marking
+    omitted: tuple[Omission, ...]
+    seeds: tuple[Seed, ...]
+    information_date: dt.date
+
+    def points(self) -> tuple[Point, ...]:
+        """Every included point, in reading order."""
+        return tuple(p for s in self.sections for p in s.points)

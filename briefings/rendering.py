@@ -1,0 +1,214 @@
+"""Rendering: a ``Briefing`` → HTML (Jinja templates) → laid-out pages → PDF bytes (WeasyPrint).
+
+HTML comes from the audience's ``briefing.html`` through the sandboxed template search path.
+The screen variant inlines its stylesheet and fonts so the file opens anywhere offline; the print
+variant points at the bundled font files, which WeasyPrint reads through a confined fetcher.
+WeasyPrint is imported only here, and only when a PDF is laid out; everything it logs is
+captured and returned as warnings, so a ``--strict`` build can fail on them.
+"""
+
+from __future__ import annotations
+
+import base64
+import datetime as dt
+import logging
+import re
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from markupsafe import Markup
+
+from . import __version__
+from .errors import RenderError, TemplateError
+from .model import Briefing
+from .templating import make_environment, render_template
+
+ENTRY_TEMPLATE = "briefing.html"
+STYLESHEETS = ("fonts/fonts.css", "print.css", "audience.css")
+KIND_LABELS = {
+    "fact": "Fact",
+    "assessment": "Assessment",
+    "recommendation": "Recommendation",
+    "talking-point": "Talking point",
+    "risk": "Risk to watch",
+}
+USE_LABELS = {"raise": "Raise", "if-asked": "If asked", "avoid": "Avoid"}
+_FONT_URL = re.compile(r"""url\(\s*["']?([^"')]+\.(?:ttf|otf|woff2?))["']?\s*\)""")
+
+
+@dataclass(frozen=True)
+class TemplateRoots:
+    """Where templates are looked up: user folder first, then audience folder, then shared."""
+
+    shared: Path
+    user: Path | None = None
+
+    def roots(self, audience_folder: Path) -> list[Path]:
+        """Return the folders a document may read from, most specific first."""
+        return [p for p in (self.user, audience_folder, self.shared) if p is not None]
+
+
+def render_html(
+    briefing: Briefing,
+    templates: TemplateRoots,
+    *,
+    medium: str = "screen",
+    figures: dict[str, str] | None = None,
+    project_root: Path | None = None,
+) -> str:
+    """Render a briefing to an HTML page for the screen (self-contained) or for print."""
+    env = make_environment(templates.shared, Path(briefing.audience.folder), templates.user)
+    stylesheet = _stylesheet(env, medium, templates, Path(briefing.audience.folder))
+    context = template_context(briefing, stylesheet, medium, figures or {})
+    return render_template(env, ENTRY_TEMPLATE, context, project_root)
+
+
+def template_context(
+    briefing: Briefing, stylesheet: str, medium: str, figures: dict[str, str]
+) -> dict[str, Any]:
+    """Return the variables every template sees (documented in templates/README.md)."""
+    return {
+        "briefing": briefing,
+        "audience": briefing.audience,
+        "settings": briefing.settings,
+        "sections": briefing.sections,
+        "banner": briefing.banner,
+        "omitted": briefing.omitted,
+        "seeds": briefing.seeds,
+        "information_date": briefing.information_date,
+        "show": briefing.audience.show,
+        "stylesheet": Markup(stylesheet),
+        "medium": medium,
+        "figures": {name: Markup(svg) for name, svg in figures.items()},
+        "kind_labels": KIND_LABELS,
+        "use_labels": USE_LABELS,
+        "generator": f"briefings {__version__}",
+    }
+
+
+def _stylesheet(env: Any, medium: str, templates: TemplateRoots, audience_folder: Path) -> str:
+    """Concatenate the stylesheets found on the search path, fonts made reachable."""
+    parts = []
+    for name in STYLESHEETS:
+        try:
+            source, filename, _ = env.loader.get_source(env, name)
+        except Exception as exc:  # TemplateNotFound: optional sheets may be missing
+            if name == "audience.css":
+                continue
+            raise TemplateError(f"stylesheet not found: {name} ({exc})") from None
+        if "</" in source:
+            raise TemplateError(f"{filename}: a stylesheet may not contain '</'")
+        folder = Path(filename).parent
+        parts.append(_FONT_URL.sub(lambda m, f=folder: _font_url(f, m.group(1), medium), source))
+    return "\n".join(parts)
+
+
+def _font_url(folder: Path, name: str, medium: str) -> str:
+    path = (folder / name).resolve()
+    if not path.is_relative_to(folder.resolve()) or not path.is_file():
+        raise TemplateError(f"{folder / name}: font file not found inside its template folder")
+    if medium == "print":
+        return f'url("{path.as_uri()}")'
+    kind = {"ttf": "font/ttf", "otf": "font/otf", "woff": "font/woff", "woff2": "font/woff2"}
+    mime = kind[path.suffix.lstrip(".").lower()]
+    return f'url("data:{mime};base64,{base64.b64encode(path.read_bytes()).decode()}")'
+
+
+@dataclass
+class Layout:
+    """A laid-out document: its pages, where each point landed, and what WeasyPrint said."""
+
+    document: Any
+    warnings: list[str] = field(default_factory=list)
+
+    @property
+    def page_count(self) -> int:
+        """Number of pages."""
+        return len(self.document.pages)
+
+    def anchor_positions(self, prefix: str) -> dict[str, tuple[int, float]]:
+        """Map anchor ids starting with prefix to (page index, y)."""
+        found: dict[str, tuple[int, float]] = {}
+        for index, page in enumerate(self.document.pages):
+            for name, (_, y) in page.anchors.items():
+                if name.startswith(prefix):
+                    found.setdefault(name, (index, y))
+        return found
+
+    def page_height(self) -> float:
+        """Height of the first page, in CSS px."""
+        return float(self.document.pages[0].height) if self.document.pages else 1.0
+
+
+def layout_pdf(html: str, roots: list[Path], base_url: Path) -> Layout:
+    """Lay out print HTML with WeasyPrint, confined to the given roots."""
+    with captured_warnings() as warnings:
+        import weasyprint
+
+        from .fetcher import make_fetcher
+
+        fetcher = make_fetcher(roots, warnings)
+        try:
+            document = weasyprint.HTML(
+                string=html, base_url=base_url.as_uri() + "/", url_fetcher=fetcher
+            )
+            _strip_attachments(document, warnings)
+            rendered = document.render()
+        except RecursionError:
+            raise RenderError("layout failed: the document nests too deeply") from None
+    return Layout(rendered, warnings)
+
+
+def write_pdf_bytes(layout: Layout, created: dt.datetime) -> bytes:
+    """Serialize a laid-out document to PDF bytes, deterministically."""
+    with captured_warnings() as warnings:
+        stamp = created.strftime("%Y%m%d%H%M%SZ").encode()
+        data = layout.document.write_pdf(pdf_identifier=b"briefings-" + stamp)
+    layout.warnings.extend(warnings)
+    return data
+
+
+def _strip_attachments(document: Any, warnings: list[str]) -> None:
+    """Refuse PDF attachments a template or body tries to smuggle in (rel=attachment)."""
+    for element in document.etree_element.iter():
+        rel = element.get("rel")
+        if rel and "attachment" in rel.lower().split():
+            target = element.get("href", "")
+            del element.attrib["rel"]
+            if element.tag == "link":
+                element.attrib.pop("href", None)
+            warnings.append(f"refused a PDF attachment: {target or '(no href)'}")
+
+
+class _ListHandler(logging.Handler):
+    def __init__(self, sink: list[str]) -> None:
+        super().__init__(logging.WARNING)
+        self.sink = sink
+
+    def emit(self, record: logging.LogRecord) -> None:
+        self.sink.append(record.getMessage())
+
+
+@contextmanager
+def captured_warnings() -> Iterator[list[str]]:
+    """Collect everything WeasyPrint logs at warning level or above, instead of printing it."""
+    sink: list[str] = []
+    handler = _ListHandler(sink)
+    loggers = [logging.getLogger("weasyprint"), logging.getLogger("weasyprint.progress"),
+               logging.getLogger("fontTools")]
+    saved = [(lg.propagate, lg.level) for lg in loggers]
+    for lg in loggers:
+        lg.addHandler(handler)
+        lg.propagate = False
+        if lg.level == logging.NOTSET or lg.level > logging.WARNING:
+            lg.setLevel(logging.WARNING)
+    try:
+        yield sink
+    finally:
+        for lg, (propagate, level) in zip(loggers, saved, strict=True):
+            lg.removeHandler(handler)
+            lg.propagate = propagate
+            lg.setLevel(level)
