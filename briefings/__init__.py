@@ -9,10 +9,10 @@ from __future__ import annotations
 
 __version__ = "0.1.0"
 
-from .assembly import assemble_briefing  # noqa: E402
-from .build import BuildResult, build  # noqa: E402
-from .errors import BriefingError, ContentError, Problem, SelectionError  # noqa: E402
-from .loading import load_project  # noqa: E402
+from .assembly import assemble_briefing
+from .build import BuildResult, build
+from .errors import BriefingError, ContentError, Problem, SelectionError
+from .loading import load_project
 
 __all__ = [
     "BriefingError",

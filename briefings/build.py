@@ -153,7 +153,13 @@ def build(
             if not force and _up_to_date(entry, key, out_dir, audience_id, format_list):
                 for fmt in format_list:
                     result.documents.append(
-                        Document(audience_id, fmt, out_dir / f"{audience_id}.{fmt}", "unchanged", entry.get("pages"))
+                        Document(
+                            audience_id,
+                            fmt,
+                            out_dir / f"{audience_id}.{fmt}",
+                            "unchanged",
+                            entry.get("pages"),
+                        )
                     )
                 result.omitted[audience_id] = tuple(Omission(**o) for o in entry.get("omitted", []))
                 result.banners[audience_id] = entry.get("banner", briefing.banner)
@@ -186,7 +192,9 @@ def build(
                 "omitted": [o.model_dump() for o in item.omitted],
             }
         if rendered:
-            write_atomic(out_dir / MANIFEST_NAME, json.dumps(manifest, indent=1, sort_keys=True).encode())
+            write_atomic(
+                out_dir / MANIFEST_NAME, json.dumps(manifest, indent=1, sort_keys=True).encode()
+            )
     order = {a: i for i, a in enumerate(audience_ids)}
     result.documents.sort(key=lambda d: (order[d.audience], FORMATS.index(d.format)))
     return result
@@ -252,7 +260,13 @@ def render_job(job: Job) -> Rendered:
     files: dict[str, bytes] = {}
     for fmt in job.formats:
         if fmt == "html":
-            html = render_html(briefing, job.templates, medium="screen", figures=job.figures, project_root=job.project_root)
+            html = render_html(
+                briefing,
+                job.templates,
+                medium="screen",
+                figures=job.figures,
+                project_root=job.project_root,
+            )
             files["html"] = html.encode("utf-8")
         elif fmt == "pdf" and pdf is not None:
             files["pdf"] = pdf
@@ -265,7 +279,13 @@ def fit_budget(job: Job, warnings: list[str]):  # type: ignore[no-untyped-def]
     budget = briefing.audience.page_budget
     roots = job.templates.roots(Path(briefing.audience.folder))
     for _ in range(MAX_LAYOUT_PASSES):
-        html = render_html(briefing, job.templates, medium="print", figures=job.figures, project_root=job.project_root)
+        html = render_html(
+            briefing,
+            job.templates,
+            medium="print",
+            figures=job.figures,
+            project_root=job.project_root,
+        )
         layout = layout_pdf(html, roots, job.templates.shared)
         warnings.extend(w for w in layout.warnings if w not in warnings)
         if budget is None or layout.page_count <= budget:
@@ -323,7 +343,9 @@ def _job_key(job: Job) -> str:
     digest = hashlib.sha256()
     digest.update(f"briefings {__version__}\n".encode())
     digest.update(job.briefing.model_dump_json().encode())
-    digest.update(json.dumps([job.formats, job.figures, job.created.isoformat(), job.strict]).encode())
+    digest.update(
+        json.dumps([job.formats, job.figures, job.created.isoformat(), job.strict]).encode()
+    )
     for folder in job.templates.roots(Path(job.briefing.audience.folder)):
         for path in sorted(folder.rglob("*")):
             if path.is_file() and not path.name.startswith("."):
@@ -340,7 +362,9 @@ def _read_manifest(out_dir: Path) -> dict:  # type: ignore[type-arg]
     return data if isinstance(data, dict) else {}
 
 
-def _up_to_date(entry: dict, key: str, out_dir: Path, audience: str, formats: tuple[str, ...]) -> bool:  # type: ignore[type-arg]
+def _up_to_date(
+    entry: dict, key: str, out_dir: Path, audience: str, formats: tuple[str, ...]
+) -> bool:  # type: ignore[type-arg]
     if entry.get("key") != key:
         return False
     hashes = entry.get("hashes", {})

@@ -18,8 +18,13 @@ from . import __version__
 from .errors import BriefingError, SelectionError
 
 PROJECT_OPTION = click.option(
-    "-C", "--project", "project", type=click.Path(file_okay=False, path_type=Path), default=".",
-    show_default=True, help="The project folder (holding briefing.yaml, content/, templates/).",
+    "-C",
+    "--project",
+    "project",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=".",
+    show_default=True,
+    help="The project folder (holding briefing.yaml, content/, templates/).",
 )
 
 
@@ -60,25 +65,67 @@ def cli() -> None:
 
 
 @cli.command()
-@click.option("-a", "--audience", "audiences", multiple=True, metavar="NAME[,NAME]",
-              shell_complete=_complete("audience"), help="Audience to build (repeat or comma list; default all).")
-@click.option("-t", "--topic", "topics", multiple=True, metavar="NAME[,NAME]",
-              shell_complete=_complete("topic"), help="Topic to include (repeat or comma list; default the audience's).")
-@click.option("-f", "--format", "formats", multiple=True, metavar="html|pdf",
-              help="Format to write (repeat or comma list; default both).")
-@click.option("-o", "--output", type=click.Path(path_type=Path), help="Output folder (default output/).")
+@click.option(
+    "-a",
+    "--audience",
+    "audiences",
+    multiple=True,
+    metavar="NAME[,NAME]",
+    shell_complete=_complete("audience"),
+    help="Audience to build (repeat or comma list; default all).",
+)
+@click.option(
+    "-t",
+    "--topic",
+    "topics",
+    multiple=True,
+    metavar="NAME[,NAME]",
+    shell_complete=_complete("topic"),
+    help="Topic to include (repeat or comma list; default the audience's).",
+)
+@click.option(
+    "-f",
+    "--format",
+    "formats",
+    multiple=True,
+    metavar="html|pdf",
+    help="Format to write (repeat or comma list; default both).",
+)
+@click.option(
+    "-o", "--output", type=click.Path(path_type=Path), help="Output folder (default output/)."
+)
 @click.option("--content", type=click.Path(path_type=Path), help="Topic folder (default content/).")
 @click.option("--seeds", type=click.Path(path_type=Path), help="Seed folder (default seeds/).")
-@click.option("--templates", type=click.Path(path_type=Path),
-              help="Your own template folder, searched before the shipped templates.")
-@click.option("--strict", is_flag=True, help="Fail on any warning, and instead of cutting to a page budget.")
+@click.option(
+    "--templates",
+    type=click.Path(path_type=Path),
+    help="Your own template folder, searched before the shipped templates.",
+)
+@click.option(
+    "--strict", is_flag=True, help="Fail on any warning, and instead of cutting to a page budget."
+)
 @click.option("--explain", is_flag=True, help="List, per audience, every point left out and why.")
-@click.option("--force", is_flag=True, help="Render every document even if its inputs did not change.")
-@click.option("-j", "--jobs", type=click.IntRange(min=1), help="Worker processes (default: number of cores).")
+@click.option(
+    "--force", is_flag=True, help="Render every document even if its inputs did not change."
+)
+@click.option(
+    "-j", "--jobs", type=click.IntRange(min=1), help="Worker processes (default: number of cores)."
+)
 @PROJECT_OPTION
-def build(project: Path, audiences: tuple[str, ...], topics: tuple[str, ...], formats: tuple[str, ...],
-          output: Path | None, content: Path | None, seeds: Path | None, templates: Path | None,
-          strict: bool, explain: bool, force: bool, jobs: int | None) -> None:
+def build(
+    project: Path,
+    audiences: tuple[str, ...],
+    topics: tuple[str, ...],
+    formats: tuple[str, ...],
+    output: Path | None,
+    content: Path | None,
+    seeds: Path | None,
+    templates: Path | None,
+    strict: bool,
+    explain: bool,
+    force: bool,
+    jobs: int | None,
+) -> None:
     """Build briefings into the output folder and print each file written.
 
     \b
@@ -94,13 +141,28 @@ def build(project: Path, audiences: tuple[str, ...], topics: tuple[str, ...], fo
             click.echo(f"  {line}", err=True)
 
     with _library_errors():
-        result = run_build(project, audiences=audiences, topics=topics, formats=formats or ("html", "pdf"),
-                           output=output, content=content, seeds=seeds, user_templates=templates,
-                           strict=strict, force=force, jobs=jobs, progress=progress)
+        result = run_build(
+            project,
+            audiences=audiences,
+            topics=topics,
+            formats=formats or ("html", "pdf"),
+            output=output,
+            content=content,
+            seeds=seeds,
+            user_templates=templates,
+            strict=strict,
+            force=force,
+            jobs=jobs,
+            progress=progress,
+        )
     for warning in result.warnings:
         click.echo(f"warning: {warning}", err=True)
     for doc in result.documents:
-        pages = f" ({doc.pages} page{'s' if doc.pages != 1 else ''})" if doc.format == "pdf" and doc.pages else ""
+        pages = (
+            f" ({doc.pages} page{'s' if doc.pages != 1 else ''})"
+            if doc.format == "pdf" and doc.pages
+            else ""
+        )
         note = "  [unchanged]" if doc.status == "unchanged" else ""
         click.echo(f"{_shown(doc.path)}{pages}{note}")
     if explain:

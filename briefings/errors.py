@@ -46,7 +46,9 @@ class BriefingError(Exception):
         return head + "\n" + "\n".join(str(p) for p in self.problems)
 
 
-def _rebuild(cls: type[BriefingError], message: str, problems: tuple[Problem, ...]) -> BriefingError:
+def _rebuild(
+    cls: type[BriefingError], message: str, problems: tuple[Problem, ...]
+) -> BriefingError:
     error = BriefingError.__new__(cls)
     BriefingError.__init__(error, message, problems)
     return error

@@ -47,9 +47,7 @@ class ConfinedFetcher(URLFetcher):
         if resolved.stat().st_size > MAX_RESOURCE_BYTES:
             return self._refuse(url, f"larger than {MAX_RESOURCE_BYTES:,} bytes")
         mime = mimetypes.guess_type(resolved.name)[0] or "application/octet-stream"
-        return URLFetcherResponse(
-            resolved.as_uri(), resolved.read_bytes(), {"Content-Type": mime}
-        )
+        return URLFetcherResponse(resolved.as_uri(), resolved.read_bytes(), {"Content-Type": mime})
 
     def _refuse(self, url: str, why: str) -> URLFetcherResponse:
         shown = url if len(url) < 120 else url[:117] + "..."

@@ -50,7 +50,9 @@ class _Collector:
             self.add(path, line, column, field, message)
         return None if parsed.problems else parsed
 
-    def validate(self, model: type[M], path: Path, parsed: Parsed, extra: dict[str, Any]) -> M | None:
+    def validate(
+        self, model: type[M], path: Path, parsed: Parsed, extra: dict[str, Any]
+    ) -> M | None:
         data = parsed.data
         if data is None:
             self.add(path, 1, 1, "", "file is empty; expected a mapping of fields")
@@ -76,21 +78,27 @@ class _Collector:
         value = error.get("input")
         if kind == "missing":
             parent, name = loc[:-1], loc[-1]
-            self.add(path, *parsed.where(parent), format_path(parent), f"missing required field '{name}'")
+            self.add(
+                path, *parsed.where(parent), format_path(parent), f"missing required field '{name}'"
+            )
             return
         line, column = parsed.where(loc)
         field = format_path(loc)
         if kind == "extra_forbidden":
             known = _field_names(model, loc[:-1])
             close = difflib.get_close_matches(str(loc[-1]), known, n=1, cutoff=0.6)
-            hint = f"; did you mean '{close[0]}'?" if close else f"; known fields: {', '.join(known)}"
+            hint = (
+                f"; did you mean '{close[0]}'?" if close else f"; known fields: {', '.join(known)}"
+            )
             self.add(path, line, column, field, f"unknown field{hint}")
             return
         self.add(path, line, column, field, _message(kind, error, value))
 
 
 def _message(kind: str, error: Any, value: Any) -> str:
-    got = f"got {value!r}" if not isinstance(value, dict | list) else f"got a {type(value).__name__}"
+    got = (
+        f"got {value!r}" if not isinstance(value, dict | list) else f"got a {type(value).__name__}"
+    )
     if kind == "literal_error":
         expected = error["ctx"]["expected"].replace("'", "").replace(" or ", ", ").split(", ")
         return f"expected {'|'.join(expected)}, {got}"
@@ -100,7 +108,12 @@ def _message(kind: str, error: Any, value: Any) -> str:
         return f"expected a whole number, {got}"
     if kind in ("bool_type", "bool_parsing"):
         return f"expected true or false, {got}"
-    if kind in ("date_type", "date_parsing", "date_from_datetime_parsing", "date_from_datetime_inexact"):
+    if kind in (
+        "date_type",
+        "date_parsing",
+        "date_from_datetime_parsing",
+        "date_from_datetime_inexact",
+    ):
         return f"expected a date YYYY-MM-DD, {got}"
     if kind in ("tuple_type", "list_type"):
         return f"expected a list, {got}"
@@ -166,7 +179,9 @@ def _yaml_files(folder: Path, collector: _Collector) -> list[Path]:
 
 def _stem_ok(path: Path, collector: _Collector) -> bool:
     stem = path.stem
-    if stem and all(part.isalnum() and part.islower() or part.isdigit() for part in stem.split("-")):
+    if stem and all(
+        (part.isalnum() and part.islower()) or part.isdigit() for part in stem.split("-")
+    ):
         return True
     collector.add(path, 0, 0, "", "file name must be a lowercase hyphen slug like 'un-voting.yaml'")
     return False
@@ -229,7 +244,9 @@ def load_project(
     return project
 
 
-def _load_all(model: type[M], files: Iterable[Path], collector: _Collector, what: str) -> Iterable[M]:
+def _load_all(
+    model: type[M], files: Iterable[Path], collector: _Collector, what: str
+) -> Iterable[M]:
     for path in files:
         is_audience = what == "audience"
         ident = path.parent.name if is_audience else path.stem
@@ -263,7 +280,12 @@ def _refuse_point_topic(path: Path, parsed: Parsed, collector: _Collector) -> No
         for i, point in enumerate(data["points"]):
             if isinstance(point, dict) and "topic" in point:
                 loc = ("points", i, "topic")
-                collector.add(path, *parsed.where(loc), format_path(loc), "unknown field; a point's topic is its file")
+                collector.add(
+                    path,
+                    *parsed.where(loc),
+                    format_path(loc),
+                    "unknown field; a point's topic is its file",
+                )
 
 
 def _cross_check(project: Project, collector: _Collector) -> None:
@@ -283,7 +305,9 @@ def _cross_check(project: Project, collector: _Collector) -> None:
         for i, point in enumerate(topic.points):
             base = ("points", i)
 
-            def add(loc: tuple[Any, ...], message: str, base: tuple[Any, ...] = base) -> None:
+            def add(
+                loc: tuple[Any, ...], message: str, base: tuple[Any, ...] = base, path: Path = path
+            ) -> None:
                 full = (*base, *loc)
                 collector.add(path, *where(*full), format_path(full), message)
 
@@ -300,17 +324,29 @@ def _cross_check(project: Project, collector: _Collector) -> None:
                 close = difflib.get_close_matches(topic_id, sorted(topic_ids), n=1)
                 hint = f"; did you mean '{close[0]}'?" if close else ""
                 line, col = parsed.where(loc) if parsed else (0, 0)
-                collector.add(path, line, col, format_path(loc), f"unknown topic '{topic_id}'{hint}")
+                collector.add(
+                    path, line, col, format_path(loc), f"unknown topic '{topic_id}'{hint}"
+                )
     for i, audience_id in enumerate(project.settings.audiences):
         if audience_id not in audience_ids:
-            collector.add(root / SETTINGS_FILE, 0, 0, f"audiences[{i}]", f"unknown audience '{audience_id}'")
+            collector.add(
+                root / SETTINGS_FILE, 0, 0, f"audiences[{i}]", f"unknown audience '{audience_id}'"
+            )
     for seed in project.seeds:
         numbers = [p.n for p in seed.paragraphs]
         if len(set(numbers)) != len(numbers):
-            collector.add(root / project.settings.seeds / f"{seed.id}.yaml", 0, 0, "paragraphs", "paragraph numbers repeat")
+            collector.add(
+                root / project.settings.seeds / f"{seed.id}.yaml",
+                0,
+                0,
+                "paragraphs",
+                "paragraph numbers repeat",
+            )
 
 
-def _check_point(point: Point, add: Any, project: Project, all_refs: set[str], audience_ids: set[str]) -> None:
+def _check_point(
+    point: Point, add: Any, project: Project, all_refs: set[str], audience_ids: set[str]
+) -> None:
     if point.kind == "assessment" and point.confidence is None:
         add(("kind",), "an assessment needs 'confidence: low|medium|high'")
     if point.confidence is not None and point.kind not in ("assessment", "risk"):
@@ -324,7 +360,11 @@ def _check_point(point: Point, add: Any, project: Project, all_refs: set[str], a
         if seed is None:
             known = sorted(s.id for s in project.seeds)
             close = difflib.get_close_matches(source.seed, known, n=1)
-            hint = f"; did you mean '{close[0]}'?" if close else f"; known seeds: {', '.join(known) or 'none'}"
+            hint = (
+                f"; did you mean '{close[0]}'?"
+                if close
+                else f"; known seeds: {', '.join(known) or 'none'}"
+            )
             add(("sources", j, "seed"), f"unknown seed '{source.seed}'{hint}")
             continue
         for k, n in enumerate(source.paragraphs):

@@ -16,8 +16,31 @@ import markdown as _markdown
 import nh3
 
 _TAGS = {
-    "p", "br", "em", "strong", "b", "i", "code", "blockquote", "ul", "ol", "li", "a",
-    "table", "thead", "tbody", "tr", "th", "td", "sup", "sub", "abbr", "img", "hr", "h4", "h5",
+    "p",
+    "br",
+    "em",
+    "strong",
+    "b",
+    "i",
+    "code",
+    "blockquote",
+    "ul",
+    "ol",
+    "li",
+    "a",
+    "table",
+    "thead",
+    "tbody",
+    "tr",
+    "th",
+    "td",
+    "sup",
+    "sub",
+    "abbr",
+    "img",
+    "hr",
+    "h4",
+    "h5",
     "h6",
 }
 _ATTRIBUTES = {"a": {"href", "title"}, "abbr": {"title"}, "img": {"src", "alt", "title"}}
@@ -38,7 +61,7 @@ def check_markdown(text: str) -> str | None:
         depth = line[: len(line) - len(stripped)]
         if depth.count(">") > MAX_NESTING or len(depth.expandtabs(4)) > MAX_NESTING * 4:
             return f"quotes or lists nested deeper than {MAX_NESTING} levels"
-    if re.search(r"[*_`]{%d,}" % MAX_EMPHASIS_RUN, text):
+    if re.search(rf"[*_`]{{{MAX_EMPHASIS_RUN},}}", text):
         return f"a run of {MAX_EMPHASIS_RUN} or more '*', '_' or '`'"
     return None
 
@@ -50,9 +73,10 @@ def _filter_attribute(tag: str, attribute: str, value: str) -> str | None:
             return None
         if not scheme and not value.startswith("#"):
             return None
-    if tag == "img" and attribute == "src":
-        if _SCHEME.match(value) or value.startswith(("/", "\\")) or ".." in value.split("/"):
-            return None
+    if (tag == "img" and attribute == "src") and (
+        _SCHEME.match(value) or value.startswith(("/", "\\")) or ".." in value.split("/")
+    ):
+        return None
     return value
 
 

@@ -133,9 +133,9 @@ class Layout:
         """Map anchor ids starting with prefix to (page index, y)."""
         found: dict[str, tuple[int, float]] = {}
         for index, page in enumerate(self.document.pages):
-            for name, (_, y) in page.anchors.items():
+            for name, box in page.anchors.items():  # (x1, y1, x2, y2)
                 if name.startswith(prefix):
-                    found.setdefault(name, (index, y))
+                    found.setdefault(name, (index, box[1]))
         return found
 
     def page_height(self) -> float:
@@ -197,8 +197,11 @@ def captured_warnings() -> Iterator[list[str]]:
     """Collect everything WeasyPrint logs at warning level or above, instead of printing it."""
     sink: list[str] = []
     handler = _ListHandler(sink)
-    loggers = [logging.getLogger("weasyprint"), logging.getLogger("weasyprint.progress"),
-               logging.getLogger("fontTools")]
+    loggers = [
+        logging.getLogger("weasyprint"),
+        logging.getLogger("weasyprint.progress"),
+        logging.getLogger("fontTools"),
+    ]
     saved = [(lg.propagate, lg.level) for lg in loggers]
     for lg in loggers:
         lg.addHandler(handler)

@@ -74,7 +74,9 @@ def parse_yaml(raw: bytes) -> Parsed:
     """Parse YAML bytes strictly; never raises for bad input, reports problems instead."""
     parsed = Parsed()
     if len(raw) > MAX_BYTES:
-        parsed.problems.append((1, 1, "", f"file is {len(raw):,} bytes; the limit is {MAX_BYTES:,}"))
+        parsed.problems.append(
+            (1, 1, "", f"file is {len(raw):,} bytes; the limit is {MAX_BYTES:,}")
+        )
         return parsed
     try:
         text = raw.decode("utf-8-sig")
@@ -119,7 +121,9 @@ class _Walker:
         self.parsed.problems.append((mark.line + 1, mark.column + 1, format_path(path), message))
 
     def value(self, node: yaml.Node, path: Path_, depth: int) -> Any:
-        self.parsed.positions.setdefault(path, (node.start_mark.line + 1, node.start_mark.column + 1))
+        self.parsed.positions.setdefault(
+            path, (node.start_mark.line + 1, node.start_mark.column + 1)
+        )
         if id(node) in self.seen:
             # The composer hands back the anchored node again for an alias.
             self.problem(node, path, "YAML aliases (*name) are not allowed; write the value out")

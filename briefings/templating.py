@@ -45,7 +45,9 @@ class ConfinedLoader(jinja2.BaseLoader):
             roots, name = self.shipped, template[len(SHIPPED) :]
         parts = name.replace("\\", "/").split("/")
         if not name or name.startswith("/") or any(p in ("", ".", "..") for p in parts):
-            raise jinja2.TemplateNotFound(template, "template names are relative paths inside the template folders")
+            raise jinja2.TemplateNotFound(
+                template, "template names are relative paths inside the template folders"
+            )
         for root in roots:
             candidate = root.joinpath(*parts)
             if not candidate.is_file():
@@ -57,10 +59,12 @@ class ConfinedLoader(jinja2.BaseLoader):
                 )
             size = resolved.stat().st_size
             if size > MAX_TEMPLATE_BYTES:
-                raise jinja2.TemplateNotFound(template, f"{candidate} is {size:,} bytes; limit {MAX_TEMPLATE_BYTES:,}")
+                raise jinja2.TemplateNotFound(
+                    template, f"{candidate} is {size:,} bytes; limit {MAX_TEMPLATE_BYTES:,}"
+                )
             source = resolved.read_text(encoding="utf-8")
             mtime = resolved.stat().st_mtime
-            return source, str(candidate), lambda: resolved.stat().st_mtime == mtime
+            return source, str(candidate), lambda r=resolved, m=mtime: r.stat().st_mtime == m
         raise jinja2.TemplateNotFound(template)
 
 
@@ -81,7 +85,11 @@ def make_environment(
     env.filters["markdown"] = lambda text: jinja2.utils.markupsafe.Markup(render_markdown(text))
     env.filters["inline"] = lambda text: jinja2.utils.markupsafe.Markup(render_inline(text))
     env.filters["upper_marking"] = lambda marking: str(marking).upper()
-    env.filters["portion"] = lambda marking: {"public": "P", "internal": "I", "restricted": "R"}.get(str(marking), "?")
+    env.filters["portion"] = lambda marking: {
+        "public": "P",
+        "internal": "I",
+        "restricted": "R",
+    }.get(str(marking), "?")
     env.filters["date"] = _format_date
     env.filters["shorten"] = _shorten
     return env
@@ -108,20 +116,34 @@ def render_template(
         with _deadline(RENDER_SECONDS, name):
             return _render(env, name, context)
     except jinja2.TemplateSyntaxError as exc:
-        raise TemplateError(f"{_where(exc.filename or exc.name, exc.lineno, root)}: {exc.message}") from None
+        raise TemplateError(
+            f"{_where(exc.filename or exc.name, exc.lineno, root)}: {exc.message}"
+        ) from None
     except jinja2.TemplateNotFound as exc:
         detail = f" ({exc.message})" if exc.message and exc.message != exc.name else ""
         raise TemplateError(f"template not found: {exc.name}{detail}") from None
     except jinja2.exceptions.SecurityError as exc:
-        raise TemplateError(f"{_traceback_where(exc, root)}: refused by the sandbox: {exc}") from None
+        raise TemplateError(
+            f"{_traceback_where(exc, root)}: refused by the sandbox: {exc}"
+        ) from None
     except jinja2.UndefinedError as exc:
         raise TemplateError(f"{_traceback_where(exc, root)}: {exc.message}") from None
     except TemplateError:
         raise
-    except (TypeError, ValueError, AttributeError, ArithmeticError, KeyError, IndexError, OverflowError) as exc:
+    except (
+        TypeError,
+        ValueError,
+        AttributeError,
+        ArithmeticError,
+        KeyError,
+        IndexError,
+        OverflowError,
+    ) as exc:
         raise TemplateError(f"{_traceback_where(exc, root)}: {type(exc).__name__}: {exc}") from None
     except RecursionError:
-        raise TemplateError(f"{name}: recursion too deep (a macro or include calls itself?)") from None
+        raise TemplateError(
+            f"{name}: recursion too deep (a macro or include calls itself?)"
+        ) from None
 
 
 def _render(env: jinja2.Environment, name: str, context: dict[str, Any]) -> str:
@@ -131,7 +153,9 @@ def _render(env: jinja2.Environment, name: str, context: dict[str, Any]) -> str:
     for chunk in template.generate(**context):
         size += len(chunk)
         if size > MAX_OUTPUT_CHARS:
-            raise TemplateError(f"{name}: output passed {MAX_OUTPUT_CHARS:,} characters; is a loop runaway?")
+            raise TemplateError(
+                f"{name}: output passed {MAX_OUTPUT_CHARS:,} characters; is a loop runaway?"
+            )
         chunks.append(chunk)
     return "".join(chunks)
 
@@ -143,7 +167,9 @@ class _Timeout(Exception):
 @contextlib.contextmanager
 def _deadline(seconds: float, name: str) -> Iterator[None]:
     """Stop a runaway template after ``seconds`` (only where signals work: the main thread)."""
-    if threading.current_thread() is not threading.main_thread() or not hasattr(signal, "setitimer"):
+    if threading.current_thread() is not threading.main_thread() or not hasattr(
+        signal, "setitimer"
+    ):
         yield
         return
 
@@ -155,14 +181,20 @@ def _deadline(seconds: float, name: str) -> Iterator[None]:
     try:
         yield
     except _Timeout:
-        raise TemplateError(f"{name}: rendering took longer than {seconds:g} s; is a loop runaway?") from None
+        raise TemplateError(
+            f"{name}: rendering took longer than {seconds:g} s; is a loop runaway?"
+        ) from None
     finally:
         signal.setitimer(signal.ITIMER_REAL, 0)
         signal.signal(signal.SIGALRM, previous)
 
 
 def _where(filename: str | None, line: int | None, root: Path | None) -> str:
-    shown = relative(Path(filename), root) if filename and os.path.isabs(filename) else (filename or "?")
+    shown = (
+        relative(Path(filename), root)
+        if filename and os.path.isabs(filename)
+        else (filename or "?")
+    )
     return f"{shown}:{line}" if line else shown
 
 
@@ -172,7 +204,10 @@ def _traceback_where(exc: BaseException, root: Path | None) -> str:
     tb = exc.__traceback__
     while tb is not None:
         code = tb.tb_frame.f_code
-        if code.co_filename.endswith((".html", ".css", ".svg", ".txt", ".xml", ".jinja")) or "/templates/" in code.co_filename:
+        if (
+            code.co_filename.endswith((".html", ".css", ".svg", ".txt", ".xml", ".jinja"))
+            or "/templates/" in code.co_filename
+        ):
             found = _where(code.co_filename, tb.tb_lineno, root)
         tb = tb.tb_next
     return found
