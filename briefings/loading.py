@@ -35,6 +35,7 @@ class _Collector:
         self.problems: list[Problem] = []
         self.parsed: dict[Path, Parsed] = {}
         self.topic_paths: dict[str, Path] = {}
+        self.failed: set[str] = set()  # ids whose files did not load; no knock-on errors for them
 
     def add(self, path: Path, line: int, column: int, field: str, message: str) -> None:
         self.problems.append(Problem(relative(path, self.root), line, column, field, message))
@@ -66,7 +67,10 @@ class _Collector:
         try:
             return model.model_validate({**data, **extra})
         except ValidationError as exc:
-            for error in exc.errors(include_url=False):
+            errors = exc.errors(include_url=False)
+            for error in errors:
+                if error["type"] == "too_short" and _has_item_errors(errors, tuple(error["loc"])):
+                    continue  # pydantic also calls a list "too short" when its items failed
                 self._validation_problem(model, path, parsed, error)
             return None
 
@@ -93,6 +97,10 @@ class _Collector:
             self.add(path, line, column, field, f"unknown field{hint}")
             return
         self.add(path, line, column, field, _message(kind, error, value))
+
+
+def _has_item_errors(errors: list[Any], loc: tuple[Any, ...]) -> bool:
+    return any(len(e["loc"]) > len(loc) and tuple(e["loc"][: len(loc)]) == loc for e in errors)
 
 
 def _message(kind: str, error: Any, value: Any) -> str:
@@ -254,6 +262,7 @@ def _load_all(
             continue
         parsed = collector.parse(path)
         if parsed is None:
+            collector.failed.add(ident)
             continue
         extra: dict[str, Any] = {"id": ident}
         if what == "topic":
@@ -263,6 +272,7 @@ def _load_all(
             extra["folder"] = str(path.parent)
         obj = collector.validate(model, path, parsed, extra)
         if obj is None:
+            collector.failed.add(ident)
             continue
         collector.parsed[path] = parsed
         if isinstance(obj, Topic):
@@ -314,12 +324,12 @@ def _cross_check(project: Project, collector: _Collector) -> None:
             if point.id in seen:
                 add(("id",), f"duplicate point id '{point.id}' (also points[{seen[point.id]}])")
             seen.setdefault(point.id, i)
-            _check_point(point, add, project, all_refs, audience_ids)
+            _check_point(point, add, project, all_refs, audience_ids, collector.failed)
     for audience in project.audiences:
         path = Path(audience.folder) / AUDIENCE_FILE
         parsed = collector.parsed.get(path)
         for i, topic_id in enumerate(audience.topics):
-            if topic_id not in topic_ids:
+            if topic_id not in topic_ids and topic_id not in collector.failed:
                 loc = ("topics", i)
                 close = difflib.get_close_matches(topic_id, sorted(topic_ids), n=1)
                 hint = f"; did you mean '{close[0]}'?" if close else ""
@@ -344,17 +354,26 @@ def _cross_check(project: Project, collector: _Collector) -> None:
             )
 
 
+def _a(word: str) -> str:
+    return f"{'an' if word[0] in 'aeiou' else 'a'} {word}"
+
+
 def _check_point(
-    point: Point, add: Any, project: Project, all_refs: set[str], audience_ids: set[str]
+    point: Point,
+    add: Any,
+    project: Project,
+    all_refs: set[str],
+    audience_ids: set[str],
+    failed: set[str],
 ) -> None:
     if point.kind == "assessment" and point.confidence is None:
         add(("kind",), "an assessment needs 'confidence: low|medium|high'")
     if point.confidence is not None and point.kind not in ("assessment", "risk"):
-        add(("confidence",), f"only assessments and risks carry a confidence, not a {point.kind}")
+        add(("confidence",), f"only assessments and risks carry a confidence, not {_a(point.kind)}")
     if point.kind == "talking-point" and point.use is None:
         add(("kind",), "a talking point needs 'use: raise|if-asked|avoid'")
     if point.use is not None and point.kind != "talking-point":
-        add(("use",), f"only talking points have a use, not a {point.kind}")
+        add(("use",), f"only talking points have a use, not {_a(point.kind)}")
     for j, source in enumerate(point.sources):
         seed = project.seed(source.seed)
         if seed is None:
@@ -376,7 +395,7 @@ def _check_point(
     for j, ref in enumerate(point.related):
         if ref == point.ref:
             add(("related", j), "a point cannot be related to itself")
-        elif ref not in all_refs:
+        elif ref not in all_refs and ref.split(".", 1)[0] not in failed:
             close = difflib.get_close_matches(ref, sorted(all_refs), n=1)
             hint = f"; did you mean '{close[0]}'?" if close else ""
             add(("related", j), f"no point '{ref}'{hint}")

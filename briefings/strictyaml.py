@@ -89,6 +89,8 @@ def parse_yaml(raw: bytes) -> Parsed:
         line = text[: text.index("\x00")].count("\n") + 1
         parsed.problems.append((line, 1, "", "contains a NUL character; is this a text file?"))
         return parsed
+    if "*" in text and _report_aliases(text, parsed):
+        return parsed
     try:
         loader = _Loader(text)
         try:
@@ -109,6 +111,20 @@ def parse_yaml(raw: bytes) -> Parsed:
         return parsed
     parsed.data = _Walker(parsed).value(node, (), 0)
     return parsed
+
+
+def _report_aliases(text: str, parsed: Parsed) -> bool:
+    """Report each alias where it is written (the composer would hide it behind its anchor)."""
+    try:
+        for event in yaml.parse(text, Loader=_Loader):
+            if isinstance(event, yaml.AliasEvent):
+                mark = event.start_mark
+                parsed.problems.append(
+                    (mark.line + 1, mark.column + 1, "", "YAML aliases (*name) are not allowed; write the value out")
+                )
+    except yaml.YAMLError:
+        return False  # the syntax error is reported by the full parse
+    return bool(parsed.problems)
 
 
 class _Walker:
@@ -159,7 +175,7 @@ class _Walker:
 
 
 def _plain(node: yaml.ScalarNode) -> Any:
-    if node.style is not None:  # quoted or block scalars are always text
+    if node.style:  # quoted or block scalars are always text (plain is None or "")
         return node.value
     value = node.value
     if value in ("", "~", "null"):
