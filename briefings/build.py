@@ -288,21 +288,19 @@ def fit_budget(job: Job, warnings: list[str]):  # type: ignore[no-untyped-def]
         )
         layout = layout_pdf(html, roots, job.templates.shared)
         warnings.extend(w for w in layout.warnings if w not in warnings)
-        if budget is None or layout.page_count <= budget:
-            return briefing, layout
         order = budget_order(briefing)
-        if not order:
+        if budget is None or layout.page_count <= budget or not order:
             break
         heights = _point_heights(layout, briefing)
-        overflow = _overflow(layout, budget)
-        count = estimate_cut([heights.get(p.ref, 0.0) for p in order], overflow)
+        count = estimate_cut([heights.get(p.ref, 0.0) for p in order], _overflow(layout, budget))
         if job.strict:
             raise RenderError(
                 f"{briefing.audience.id}: {layout.page_count} pages, over the budget of {budget}; "
                 f"{count} point(s) would be cut (--strict)"
             )
         briefing = cut_for_budget(briefing, min(count, len(order)))
-        cut = [o.ref for o in briefing.omitted if o.reason == "budget"]
+    cut = [o.ref for o in briefing.omitted if o.reason == "budget"]
+    if cut:
         warnings.append(f"over the {budget}-page budget; cut {len(cut)} point(s): {', '.join(cut)}")
     if budget is not None and layout.page_count > budget:
         warnings.append(f"still {layout.page_count} pages after cutting; the budget is {budget}")

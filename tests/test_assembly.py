@@ -53,14 +53,20 @@ def test_banner_is_the_highest_included_marking(book) -> None:
 def test_topic_selection_keeps_only_those_topics_in_book_order(book) -> None:
     briefing = assemble_briefing(book, "staff", ["kosovo", "energy"])
     assert [s.topic.id for s in briefing.sections] == ["energy", "kosovo"]
-    assert all(o.reason == "topic" for o in briefing.omitted if not o.ref.startswith(("energy.", "kosovo.")))
+    assert all(
+        o.reason == "topic"
+        for o in briefing.omitted
+        if not o.ref.startswith(("energy.", "kosovo."))
+    )
 
 
 def test_unknown_topic_suggests_the_closest(book) -> None:
     with pytest.raises(SelectionError) as caught:
         assemble_briefing(book, "staff", ["kosvo"])
     assert caught.value.suggestion == "kosovo"
-    assert str(caught.value).startswith("unknown topic 'kosvo'. Did you mean 'kosovo'? Valid topics: security, energy")
+    assert str(caught.value).startswith(
+        "unknown topic 'kosvo'. Did you mean 'kosovo'? Valid topics: security, energy"
+    )
 
 
 def test_budget_cuts_lowest_priority_last_first(book) -> None:

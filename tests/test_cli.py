@@ -47,7 +47,10 @@ def test_check_ok_and_broken(project: Path) -> None:
     assert result.exit_code == 1
     assert "Error: 2 problems in the project files" in result.output
     assert "content/kosovo.yaml:" in result.output
-    assert "kind: expected fact|assessment|recommendation|talking-point|risk, got 'factoid'" in result.output
+    assert (
+        "kind: expected fact|assessment|recommendation|talking-point|risk, got 'factoid'"
+        in result.output
+    )
     assert "extra_field: unknown field" in result.output
 
 
@@ -69,7 +72,7 @@ def test_build_html_prints_paths_and_comma_lists_work(project: Path, tmp_path: P
     assert sorted(p.name for p in out.glob("*.html")) == ["principal.html", "staff.html"]
     assert str(out / "principal.html") in result.output
     html = (out / "staff.html").read_text(encoding="utf-8")
-    assert "<h2 class=\"topic-title bookmark-1\">Kosovo</h2>" in html
+    assert '<h2 class="topic-title bookmark-1">Kosovo</h2>' in html
     assert "http://" not in html.replace("http://www.w3.org", "")
 
 
@@ -77,7 +80,9 @@ def test_filtered_points_never_reach_the_html(project: Path, tmp_path: Path) -> 
     from briefings import assemble_briefing, load_project
 
     out = tmp_path / "out"
-    assert run("build", "-C", str(project), "-a", "press", "-f", "html", "-o", str(out)).exit_code == 0
+    assert (
+        run("build", "-C", str(project), "-a", "press", "-f", "html", "-o", str(out)).exit_code == 0
+    )
     html = (out / "press.html").read_text(encoding="utf-8")
     briefing = assemble_briefing(load_project(project), "press")
     for omission in briefing.omitted:
@@ -86,7 +91,18 @@ def test_filtered_points_never_reach_the_html(project: Path, tmp_path: Path) -> 
 
 
 def test_explain_lists_omissions(project: Path, tmp_path: Path) -> None:
-    result = run("build", "-C", str(project), "-a", "principal", "-f", "html", "-o", str(tmp_path), "--explain")
+    result = run(
+        "build",
+        "-C",
+        str(project),
+        "-a",
+        "principal",
+        "-f",
+        "html",
+        "-o",
+        str(tmp_path),
+        "--explain",
+    )
     assert result.exit_code == 0
     assert "principal: banner INTERNAL; left out" in result.output
     assert "[priority] priority 2 is not among [1]" in result.output
@@ -108,7 +124,9 @@ def test_library_call_matches_build(project: Path, tmp_path: Path) -> None:
     cli_out = tmp_path / "cli"
     run("build", "-C", str(project), "-a", "principal", "-f", "html", "-o", str(cli_out))
     assert [d.path.name for d in result.documents] == ["principal.html"]
-    assert (tmp_path / "lib" / "principal.html").read_bytes() == (cli_out / "principal.html").read_bytes()
+    assert (tmp_path / "lib" / "principal.html").read_bytes() == (
+        cli_out / "principal.html"
+    ).read_bytes()
 
 
 def test_help_mentions_examples() -> None:

@@ -73,14 +73,22 @@ def test_all_problems_are_reported_together(project: Path) -> None:
     write_topic(project, topic_with(bad))
     write_topic(project, "title: Other\nsummary: x\norder: nine\npoints: []\n", name="zz-other")
     found = problems(project)
-    assert "content/zz-test.yaml:6:5: points[0].kind: expected fact|assessment|recommendation|talking-point|risk, got 'rumour'" in found
-    assert "content/zz-test.yaml:8:5: points[0].priority: input should be less than or equal to 3, got 7" in found
+    assert (
+        "content/zz-test.yaml:6:5: points[0].kind: expected fact|assessment|recommendation|talking-point|risk, got 'rumour'"
+        in found
+    )
+    assert (
+        "content/zz-test.yaml:8:5: points[0].priority: input should be less than or equal to 3, got 7"
+        in found
+    )
     assert "content/zz-other.yaml:3:1: order: expected a whole number, got 'nine'" in found
     assert "content/zz-other.yaml:4:1: points: must have at least one entry" in found
 
 
 def test_no_implicit_booleans_or_dates() -> None:
-    parsed = parse_yaml(b"country: NO\nflag: yes\nwhen: 2016-11-25\nn: 3\nok: true\nnothing: null\n")
+    parsed = parse_yaml(
+        b"country: NO\nflag: yes\nwhen: 2016-11-25\nn: 3\nok: true\nnothing: null\n"
+    )
     assert parsed.problems == []
     assert parsed.data == {
         "country": "NO",
@@ -93,7 +101,9 @@ def test_no_implicit_booleans_or_dates() -> None:
 
 
 def test_headline_that_yaml_would_type_must_be_text(project: Path) -> None:
-    write_topic(project, topic_with(GOOD_POINT.replace("headline: A sample fact.", "headline: 2017")))
+    write_topic(
+        project, topic_with(GOOD_POINT.replace("headline: A sample fact.", "headline: 2017"))
+    )
     assert problems(project) == [
         "content/zz-test.yaml:7:5: points[0].headline: expected text, got 2017 (put it in quotes)"
     ]
@@ -104,7 +114,10 @@ def test_headline_that_yaml_would_type_must_be_text(project: Path) -> None:
     [
         (b"a: 1\na: 2\n", "2:1: a: duplicate key (first at line 1)"),
         (b"a: &x [1]\nb: *x\n", "2:4: YAML aliases (*name) are not allowed; write the value out"),
-        (b"a: !!python/object/apply:os.system ['true']\n", "1:4: a: YAML tags are not allowed (found 'tag:yaml.org,2002:python/object/apply:os.system'); remove it"),
+        (
+            b"a: !!python/object/apply:os.system ['true']\n",
+            "1:4: a: YAML tags are not allowed (found 'tag:yaml.org,2002:python/object/apply:os.system'); remove it",
+        ),
         (b"a: [1\n", "2:1: YAML syntax: did not find expected ',' or ']'"),
         (b"a: \xff\n", "1:4: not valid UTF-8; save the file as UTF-8"),
     ],
@@ -125,13 +138,25 @@ def test_per_kind_rules_and_references(project: Path) -> None:
     point = (
         GOOD_POINT.replace("kind: fact", "kind: assessment")
         .replace("paragraphs: [2]", "paragraphs: [2, 99]")
-        .replace("as_of: 2016-11-25", "as_of: 2016-11-25\n    related: [kosovo.recognitoin]\n    use: raise")
+        .replace(
+            "as_of: 2016-11-25",
+            "as_of: 2016-11-25\n    related: [kosovo.recognitoin]\n    use: raise",
+        )
     )
     write_topic(project, topic_with(point))
     found = problems(project)
-    assert "content/zz-test.yaml:6:5: points[0].kind: an assessment needs 'confidence: low|medium|high'" in found
-    assert "content/zz-test.yaml:12:25: points[0].sources[0].paragraphs[1]: seed 'israel-balkans-2016' has no paragraph 99 (it has 1-20)" in found
-    assert "content/zz-test.yaml:15:5: points[0].use: only talking points have a use, not an assessment" in found
+    assert (
+        "content/zz-test.yaml:6:5: points[0].kind: an assessment needs 'confidence: low|medium|high'"
+        in found
+    )
+    assert (
+        "content/zz-test.yaml:12:25: points[0].sources[0].paragraphs[1]: seed 'israel-balkans-2016' has no paragraph 99 (it has 1-20)"
+        in found
+    )
+    assert (
+        "content/zz-test.yaml:15:5: points[0].use: only talking points have a use, not an assessment"
+        in found
+    )
     assert any("points[0].related[0]: no point 'kosovo.recognitoin'" in p for p in found)
 
 

@@ -39,7 +39,20 @@ def embedded_fonts(reader: pypdf.PdfReader) -> set[str]:
 def test_staff_kosovo_energy_has_those_topics_only(project: Path, tmp_path: Path) -> None:
     out = tmp_path / "out"
     result = CliRunner().invoke(
-        cli, ["build", "-C", str(project), "-a", "staff", "-t", "kosovo,energy", "-f", "pdf", "-o", str(out)]
+        cli,
+        [
+            "build",
+            "-C",
+            str(project),
+            "-a",
+            "staff",
+            "-t",
+            "kosovo,energy",
+            "-f",
+            "pdf",
+            "-o",
+            str(out),
+        ],
     )
     assert result.exit_code == 0, result.output
     reader = pypdf.PdfReader(out / "staff.pdf")
