@@ -132,4 +132,4 @@ def _banner(points: Iterable[Point]) -> str:
 
 
 def _omit(point: Point, reason: str, detail: str) -> Omission:
-    return Omission(ref=point.ref, headline=point.headline, reason=reason, detail=detail)  # type: ignore[arg-type]
+    return Omission(ref=point.ref, reason=reason, detail=detail)  # type: ignore[arg-type]

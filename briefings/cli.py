@@ -134,12 +134,9 @@ def build(
       briefing build -a principal,staff -f pdf
       briefing build -a staff -t kosovo -t energy -o /tmp/out --explain
     """
-    from .build import build as run_build
+    from .builder import build as run_build
 
-    def progress(line: str) -> None:
-        if sys.stderr.isatty():
-            click.echo(f"  {line}", err=True)
-
+    progress = _progress_reporter()
     with _library_errors():
         result = run_build(
             project,
@@ -170,6 +167,23 @@ def build(
 
         for line in explain_lines(result):
             click.echo(line)
+
+
+def _progress_reporter():  # type: ignore[no-untyped-def]
+    """A bar redrawn in place on a terminal; plain lines on stderr otherwise."""
+    tty = sys.stderr.isatty()
+
+    def report(done: int, total: int, label: str) -> None:
+        if not tty:
+            click.echo(label, err=True)
+            return
+        width = 24
+        filled = width * done // max(total, 1)
+        end = "\n" if done >= total else ""
+        bar = "#" * filled + "-" * (width - filled)
+        click.echo(f"\r[{bar}] {done}/{total} {label:<40}{end}", err=True, nl=False)
+
+    return report
 
 
 def _shown(path: Path) -> str:

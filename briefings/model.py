@@ -9,7 +9,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, StringConstraints
 
 Slug = Annotated[str, StringConstraints(pattern=r"^[a-z0-9]+(-[a-z0-9]+)*$", max_length=64)]
 PointRef = Annotated[
@@ -144,6 +144,7 @@ class Audience(_Frozen):
     paper: Literal["A4", "letter"] = "A4"
     distribution: Line = "Distribution as marked."
     figures: tuple[Figure, ...] = ()
+    map_status: Literal["nato", "eu", "kosovo"] = "nato"
     id: str = Field(default="", exclude=True)
     folder: str = Field(default="", exclude=True)
 
@@ -173,6 +174,7 @@ class Project(_Frozen):
     seeds: tuple[Seed, ...]
     audiences: tuple[Audience, ...]
     root: str
+    country_data: CountryData | None = None  # content/data/countries.yaml, for the figures
 
     def topic(self, topic_id: str) -> Topic:
         """Return the topic with this id."""
@@ -195,7 +197,6 @@ class Omission(_Frozen):
     """A point left out of a briefing, and why."""
 
     ref: str
-    headline: str
     reason: Literal["topic", "ceiling", "kind", "priority", "audience-tag", "budget"]
     detail: str
 
@@ -221,3 +222,91 @@ class Briefing(_Frozen):
     def points(self) -> tuple[Point, ...]:
         """Every included point, in reading order."""
         return tuple(p for s in self.sections for p in s.points)
+
+
+# --- Figures data (content/data/countries.yaml): statuses and dated events ------------------
+
+# A year may be written bare (2009); it is read as the text "2009", like "2016-05" or "2016-05-19".
+When = Annotated[
+    str,
+    BeforeValidator(lambda v: str(v) if isinstance(v, int) and not isinstance(v, bool) else v),
+    StringConstraints(pattern=r"^\d{4}(-\d{2}(-\d{2})?)?$"),
+]
+Short = Annotated[str, StringConstraints(min_length=1, max_length=90, strip_whitespace=True)]
+NatoStatus = Literal["member", "acceding", "partner", "none"]
+EuStatus = Literal["member", "candidate", "applicant", "potential-candidate", "none"]
+KosovoStance = Literal["recognises", "does-not-recognise", "self"]
+Leaning = Literal["west", "divided", "moscow", "israel", "outside-power", "not-described"]
+CountryGroup = Literal["balkans", "outside", "neighbour"]
+
+
+class _Sourced(_Frozen):
+    """A dated status with what it rests on: a seed paragraph, or a note from the public record."""
+
+    since: When | None = None
+    detail: Short | None = None
+    source: SourceRef | None = None
+    note: Line | None = None
+
+
+class NatoMembership(_Sourced):
+    """Where a state stands with NATO."""
+
+    status: NatoStatus
+
+
+class EuMembership(_Sourced):
+    """Where a state stands with the European Union."""
+
+    status: EuStatus
+
+
+class KosovoRecognition(_Sourced):
+    """Whether a state recognises Kosovo's independence."""
+
+    status: KosovoStance
+
+
+class Alignment(_Sourced):
+    """Where the source article places a state between the West and Moscow, or beside Israel."""
+
+    status: Leaning
+
+
+class CountryRecord(_Frozen):
+    """One state and its statuses, as of the data's date."""
+
+    code: Country
+    name: Line
+    group: CountryGroup
+    nato: NatoMembership
+    eu: EuMembership
+    kosovo: KosovoRecognition
+    leaning: Alignment | None = None
+
+
+class Event(_Frozen):
+    """A dated event for the timeline; a date after the data's date is scheduled or expected."""
+
+    date: When
+    end: dt.date | None = None
+    label: Short
+    countries: tuple[Country, ...] = ()
+    source: SourceRef | None = None
+    note: Line | None = None
+
+
+class CountryData(_Frozen):
+    """The figures' data: every state's statuses and the timeline's events, as of one date."""
+
+    as_of: dt.date
+    countries: tuple[CountryRecord, ...] = Field(min_length=1)
+    events: tuple[Event, ...] = ()
+    file: str = Field(default="", exclude=True)
+
+    def country(self, code: str) -> CountryRecord | None:
+        """Return the state with this code, or None."""
+        return next((c for c in self.countries if c.code == code), None)
+
+
+Project.model_rebuild()

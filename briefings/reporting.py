@@ -3,10 +3,15 @@
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator, Sequence
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
-from .build import BuildResult
-from .model import Project
+from .model import Project, Settings
+
+if TYPE_CHECKING:
+    from .builder import BuildResult
+    from .coverage import SeedCoverage
 
 
 def summary_line(project: Project) -> str:
@@ -44,3 +49,54 @@ def explain_lines(result: BuildResult) -> Iterator[str]:
         yield f"{audience}: banner {banner}; left out {len(omitted)} ({summary})"
         for omission in omitted:
             yield f"  - {omission.ref} [{omission.reason}] {omission.detail}"
+
+
+def settings_lines(project: Project, **overrides: Any) -> Iterator[str]:
+    """Lines showing each effective setting and where it came from.
+
+    ``overrides`` are command-line values by setting name (``output=Path("/tmp/x")``,
+    ``audiences=("staff",)``); ``None`` or empty means the option was not given.
+    """
+    settings = project.settings
+    from_file = settings.model_fields_set
+    yield f"settings ({Path(project.root) / 'briefing.yaml'}; command-line options override):"
+    for name in Settings.model_fields:
+        given = overrides.get(name)
+        if given not in (None, (), [], ""):
+            value, origin = given, "command line"
+        else:
+            value = getattr(settings, name)
+            origin = "briefing.yaml" if name in from_file else "default"
+        yield f"  {name:<17} {_setting_text(project, name, value):<40} {origin}"
+
+
+def _setting_text(project: Project, name: str, value: Any) -> str:
+    if name == "audiences":
+        names = _names(value)
+        return ", ".join(names) if names else f"(all: {', '.join(a.id for a in project.audiences)})"
+    if name == "information_date" and value is None:
+        newest = max((p.as_of for p in project.points()), default=None)
+        return f"(newest as_of: {newest})" if newest else "(none)"
+    if value is None:
+        return "(none)"
+    return str(value)
+
+
+def _names(value: Iterable[str] | str) -> list[str]:
+    parts = [value] if isinstance(value, str) else list(value)
+    return [name.strip() for part in parts for name in part.split(",") if name.strip()]
+
+
+def coverage_lines(coverage: Sequence[SeedCoverage], *, uncited_only: bool = False) -> Iterator[str]:
+    """Lines for ``briefing sources``: per seed, each paragraph and the points citing it."""
+    for seed in coverage:
+        total = len(seed.paragraphs)
+        cited = total - len(seed.uncited)
+        yield f"{seed.seed}: {cited} of {total} paragraphs cited  {seed.title}"
+        for paragraph in seed.paragraphs:
+            if uncited_only and paragraph.cited_by:
+                continue
+            refs = ", ".join(paragraph.cited_by) if paragraph.cited_by else "(cited by no point)"
+            yield f"  {paragraph.n:>3}  {refs}"
+        if seed.uncited:
+            yield f"  uncited: {', '.join(str(n) for n in seed.uncited)}"

@@ -13,7 +13,7 @@ import hashlib
 import json
 import os
 from collections.abc import Callable, Sequence
-from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures import ProcessPoolExecutor, as_completed
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -110,7 +110,7 @@ def build(
     strict: bool = False,
     force: bool = False,
     jobs: int | None = None,
-    progress: Callable[[str], None] | None = None,
+    progress: Callable[[int, int, str], None] | None = None,
 ) -> BuildResult:
     """Build briefing documents for the chosen audiences and topics into the output folder."""
     root_path = Path(root).resolve()
@@ -136,6 +136,7 @@ def build(
     result = BuildResult(project=project)
     with build_lock(out_dir):
         manifest = _read_manifest(out_dir)
+        trees: dict[Path, str] = {}
         pending: list[tuple[Job, str]] = []
         for audience_id in audience_ids:
             briefing = assemble_briefing(project, audience_id, topic_ids)
@@ -148,7 +149,7 @@ def build(
                 project_root=root_path,
                 strict=strict,
             )
-            key = _job_key(job)
+            key = _job_key(job, trees)
             entry = manifest.get(audience_id, {})
             if not force and _up_to_date(entry, key, out_dir, audience_id, format_list):
                 for fmt in format_list:
@@ -164,11 +165,13 @@ def build(
                 result.omitted[audience_id] = tuple(Omission(**o) for o in entry.get("omitted", []))
                 result.banners[audience_id] = entry.get("banner", briefing.banner)
                 if progress:
-                    progress(f"{audience_id}: unchanged")
+                    progress(0, len(audience_ids), f"{audience_id}: unchanged")
                 continue
             pending.append((job, key))
 
-        rendered = _run(pending, jobs, progress)
+        rendered = _run(
+            pending, jobs, progress, len(audience_ids) - len(pending), len(audience_ids)
+        )
         for item in rendered:
             result.warnings.extend(f"{item.audience}: {w}" for w in item.warnings)
         if strict and result.warnings:
@@ -223,25 +226,31 @@ def _figures(project: Project, briefing: Briefing) -> dict[str, str]:
 
 
 def _run(
-    pending: list[tuple[Job, str]], jobs: int | None, progress: Callable[[str], None] | None
+    pending: list[tuple[Job, str]],
+    jobs: int | None,
+    progress: Callable[[int, int, str], None] | None,
+    done: int,
+    total: int,
 ) -> list[Rendered]:
     """Render the pending jobs, in worker processes when there is more than one."""
     workers = min(len(pending), jobs or os.cpu_count() or 1)
+    report = progress or (lambda done, total, label: None)
     if workers <= 1:
         results = []
         for job, _ in pending:
             results.append(render_job(job))
-            if progress:
-                progress(f"{job.briefing.audience.id}: rendered")
+            done += 1
+            report(done, total, f"{job.briefing.audience.id}: rendered")
         return results
     with ProcessPoolExecutor(max_workers=workers) as pool:
-        futures = [pool.submit(render_job, job) for job, _ in pending]
-        results = []
-        for future, (job, _) in zip(futures, pending, strict=True):
-            results.append(future.result())
-            if progress:
-                progress(f"{job.briefing.audience.id}: rendered")
-        return results
+        futures = {pool.submit(render_job, job): i for i, (job, _) in enumerate(pending)}
+        results: list[Rendered | None] = [None] * len(pending)
+        for future in as_completed(futures):
+            rendered = future.result()  # a worker's BriefingError is re-raised here, intact
+            results[futures[future]] = rendered
+            done += 1
+            report(done, total, f"{rendered.audience}: rendered")
+        return [r for r in results if r is not None]
 
 
 def render_job(job: Job) -> Rendered:
@@ -336,7 +345,7 @@ def _overflow(layout, budget: int) -> float:  # type: ignore[no-untyped-def]
     return max((page - budget) * page_height + y - page_height * 0.08, page_height * 0.05)
 
 
-def _job_key(job: Job) -> str:
+def _job_key(job: Job, trees: dict[Path, str]) -> str:
     """Hash everything that decides a job's output: content, templates, fonts, options."""
     digest = hashlib.sha256()
     digest.update(f"briefings {__version__}\n".encode())
@@ -345,10 +354,19 @@ def _job_key(job: Job) -> str:
         json.dumps([job.formats, job.figures, job.created.isoformat(), job.strict]).encode()
     )
     for folder in job.templates.roots(Path(job.briefing.audience.folder)):
-        for path in sorted(folder.rglob("*")):
-            if path.is_file() and not path.name.startswith("."):
-                stat = path.stat()
-                digest.update(f"{path}:{stat.st_size}:{stat.st_mtime_ns}\n".encode())
+        if folder not in trees:  # each folder hashed once per build
+            trees[folder] = _tree_digest(folder)
+        digest.update(trees[folder].encode())
+    return digest.hexdigest()
+
+
+def _tree_digest(folder: Path) -> str:
+    """Hash the names and bytes of every file under a template folder (fonts included)."""
+    digest = hashlib.sha256()
+    for path in sorted(folder.rglob("*")):
+        if path.is_file() and not path.name.startswith("."):
+            digest.update(f"{path.relative_to(folder)}\n".encode())
+            digest.update(hashlib.sha256(path.read_bytes()).digest())
     return digest.hexdigest()
 
 
