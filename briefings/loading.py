@@ -1,13 +1,15 @@
 """Loading: project files on disk → one validated, frozen ``Project`` (or every problem at once).
 
-Reads ``briefing.yaml`` (settings), ``seeds/*.yaml``, ``content/*.yaml`` (topics) and
-``templates/<audience>/audience.yaml`` (audience profiles), checks each against the model and then
-across files (sources resolve, related points exist, ids are unique), and reports all problems
-together as ``file:line:col: field: message``.
+Reads ``briefing.yaml`` (settings), ``seeds/*.yaml``, ``content/*.yaml`` (topics),
+``templates/<audience>/audience.yaml`` (audience profiles) and, when there is one,
+``content/data/countries.yaml`` (the figures' statuses and events), checks each against the
+model and then across files (sources resolve, related points exist, ids are unique), and reports
+all problems together as ``file:line:col: field: message``.
 """
 
 from __future__ import annotations
 
+import datetime as dt
 import difflib
 import os
 from collections.abc import Iterable
@@ -17,7 +19,7 @@ from typing import Any, TypeVar
 from pydantic import BaseModel, ValidationError
 
 from .errors import ContentError, Problem, relative
-from .model import Audience, Point, Project, Seed, Settings, Topic
+from .model import Audience, CountryData, Point, Project, Seed, Settings, Topic
 from .strictyaml import Parsed, format_path, parse_yaml
 
 SETTINGS_FILE = "briefing.yaml"
@@ -243,6 +245,9 @@ def load_project(
         root=str(root_path),
     )
     _cross_check(project, collector)
+    country_data = load_country_data(content_dir, project, collector)  # for the figures
+    if country_data is not None:
+        project = project.model_copy(update={"country_data": country_data})
     if collector.problems:
         count = len(collector.problems)
         raise ContentError(
@@ -404,3 +409,97 @@ def _check_point(
             close = difflib.get_close_matches(tag, sorted(audience_ids), n=1)
             hint = f"; did you mean '{close[0]}'?" if close else ""
             add(("audiences", j), f"unknown audience '{tag}'{hint}")
+
+
+# --- Figures data: content/data/countries.yaml ------------------------------------------
+
+COUNTRY_DATA_FILE = ("data", "countries.yaml")
+_STATUS_FIELDS = ("nato", "eu", "kosovo", "leaning")
+
+
+def load_country_data(
+    content_dir: Path, project: Project, collector: _Collector
+) -> CountryData | None:
+    """Read the figures' data (``content/data/countries.yaml``) if there is one, and check it."""
+    path = content_dir.joinpath(*COUNTRY_DATA_FILE)
+    if not path.is_file():
+        return None
+    parsed = collector.parse(path)
+    if parsed is None:
+        return None
+    data = collector.validate(CountryData, path, parsed, {"file": relative(path, collector.root)})
+    if data is None:
+        return None
+
+    def add(loc: tuple[Any, ...], message: str) -> None:
+        collector.add(path, *parsed.where(loc), format_path(loc), message)
+
+    seen: dict[str, int] = {}
+    for i, country in enumerate(data.countries):
+        if country.code in seen:
+            add(
+                ("countries", i, "code"),
+                f"duplicate '{country.code}' (also countries[{seen[country.code]}])",
+            )
+        seen.setdefault(country.code, i)
+        if (country.kosovo.status == "self") != (country.code == "XK"):
+            add(
+                ("countries", i, "kosovo", "status"),
+                "'self' is for Kosovo (XK) only"
+                if country.code != "XK"
+                else "Kosovo (XK) takes 'self'",
+            )
+        for name in _STATUS_FIELDS:
+            status = getattr(country, name)
+            if status is not None:
+                _check_dated(status, ("countries", i, name), "since", add, project, collector)
+    for i, event in enumerate(data.events):
+        _check_dated(event, ("events", i), "date", add, project, collector)
+        start = _partial_date(event.date)
+        if event.end is not None and start is not None and event.end < start:
+            add(("events", i, "end"), f"ends before it starts ({event.date})")
+        for j, code in enumerate(event.countries):
+            if code not in seen:
+                add(("events", i, "countries", j), f"'{code}' is not in countries")
+    return data
+
+
+def _check_dated(
+    item: Any,
+    loc: tuple[Any, ...],
+    date_field: str,
+    add: Any,
+    project: Project,
+    collector: _Collector,
+) -> None:
+    """A status or event needs a real date, and a source that resolves or a note."""
+    value = getattr(item, date_field)
+    if value is not None and _partial_date(value) is None:
+        add((*loc, date_field), f"no such date: {value!r}")
+    if item.source is None and item.note is None:
+        add(loc, "give a 'source' (seed and paragraphs) or a 'note' (the public record)")
+    if item.source is None:
+        return
+    seed = project.seed(item.source.seed)
+    if seed is None:
+        if item.source.seed not in collector.failed:
+            known = ", ".join(sorted(s.id for s in project.seeds)) or "none"
+            add(
+                (*loc, "source", "seed"), f"unknown seed '{item.source.seed}'; known seeds: {known}"
+            )
+        return
+    for k, n in enumerate(item.source.paragraphs):
+        if seed.paragraph(n) is None:
+            add(
+                (*loc, "source", "paragraphs", k),
+                f"seed '{seed.id}' has no paragraph {n} (it has 1-{len(seed.paragraphs)})",
+            )
+
+
+def _partial_date(value: str) -> dt.date | None:
+    """The first day of a YYYY, YYYY-MM or YYYY-MM-DD period, or None if there is no such date."""
+    year, month, day = [*(int(p) for p in value.split("-")), 1, 1][:3]
+    try:
+        return dt.date(year, month, day)
+    except ValueError:
+        return None

@@ -240,7 +240,7 @@ Leaning = Literal["west", "divided", "moscow", "israel", "outside-power", "not-d
 CountryGroup = Literal["balkans", "outside", "neighbour"]
 
 
-class _Sourced(_Frozen):
+class Status(_Frozen):
     """A dated status with what it rests on: a seed paragraph, or a note from the public record."""
 
     since: When | None = None
@@ -249,25 +249,25 @@ class _Sourced(_Frozen):
     note: Line | None = None
 
 
-class NatoMembership(_Sourced):
+class NatoMembership(Status):
     """Where a state stands with NATO."""
 
     status: NatoStatus
 
 
-class EuMembership(_Sourced):
+class EuMembership(Status):
     """Where a state stands with the European Union."""
 
     status: EuStatus
 
 
-class KosovoRecognition(_Sourced):
+class KosovoRecognition(Status):
     """Whether a state recognises Kosovo's independence."""
 
     status: KosovoStance
 
 
-class Alignment(_Sourced):
+class Alignment(Status):
     """Where the source article places a state between the West and Moscow, or beside Israel."""
 
     status: Leaning
