@@ -87,7 +87,9 @@ def _names(value: Iterable[str] | str) -> list[str]:
     return [name.strip() for part in parts for name in part.split(",") if name.strip()]
 
 
-def coverage_lines(coverage: Sequence[SeedCoverage], *, uncited_only: bool = False) -> Iterator[str]:
+def coverage_lines(
+    coverage: Sequence[SeedCoverage], *, uncited_only: bool = False
+) -> Iterator[str]:
     """Lines for ``briefing sources``: per seed, each paragraph and the points citing it."""
     for seed in coverage:
         total = len(seed.paragraphs)
