@@ -216,19 +216,185 @@ def list_(what: str, project: Path) -> None:
 @click.option("--strict", is_flag=True, help="Treat warnings as errors (exit 1).")
 @PROJECT_OPTION
 def check(strict: bool, project: Path) -> None:
-    """Validate every file; print file:line: problems; exit 1 if there are any.
+    """Validate every file, then lint how points are written.
+
+    Problems (exit 1) and warnings print as file:line:col: field: message; fix.
+    Warnings: a headline that is not one sentence or is over 35 words; ICD 203
+    estimative language (two likelihood scales, confidence and likelihood in one
+    sentence, vague hedges in an assessment's headline); a point older than
+    staleness_days before the information date; a Markdown list with no blank
+    line before it.
 
     \b
     Examples:
       briefing check
       briefing check --strict
     """
+    from .lint import lint_project
     from .loading import load_project
     from .reporting import summary_line
 
     with _library_errors():
         loaded = load_project(project)
-    click.echo(summary_line(loaded))
+    warnings = lint_project(loaded)
+    if not (strict and warnings):
+        click.echo(summary_line(loaded))
+    for warning in warnings:
+        click.echo(str(warning))
+    if warnings:
+        count = f"{len(warnings)} warning{'s' if len(warnings) != 1 else ''}"
+        if strict:
+            raise click.ClickException(f"{count} with --strict")
+        click.echo(f"{count} (errors under --strict)")
+
+
+@cli.command()
+@click.argument("folder", type=click.Path(file_okay=False, path_type=Path))
+@click.option("--force", is_flag=True, help="Write into a folder that is not empty.")
+def init(folder: Path, force: bool) -> None:
+    """Create a new briefing project in FOLDER that builds at once.
+
+    Writes briefing.yaml, content/example.yaml (a point of each kind), a seed in
+    seeds/, a copy of the shipped templates to change as you like, and
+    topic.schema.json for your editor.
+
+    \b
+    Examples:
+      briefing init my-book && cd my-book && briefing build
+    """
+    from .scaffold import init_project
+
+    with _library_errors():
+        written = init_project(folder, force=force)
+    click.echo(f"created {_shown(folder)} ({len(written)} files); next:")
+    click.echo(f"  cd {_shown(folder)} && briefing check && briefing build")
+
+
+@cli.command()
+@click.option(
+    "-p",
+    "--port",
+    type=click.IntRange(0, 65535),
+    default=8000,
+    show_default=True,
+    help="Port on 127.0.0.1; 0 picks a free one.",
+)
+@click.option("--no-open", is_flag=True, help="Do not open a browser.")
+@click.option(
+    "-a",
+    "--audience",
+    "audiences",
+    multiple=True,
+    metavar="NAME[,NAME]",
+    shell_complete=_complete("audience"),
+    help="Audience to preview (default all).",
+)
+@click.option(
+    "-t",
+    "--topic",
+    "topics",
+    multiple=True,
+    metavar="NAME[,NAME]",
+    shell_complete=_complete("topic"),
+    help="Topic to include (default the audience's).",
+)
+@PROJECT_OPTION
+def preview(
+    port: int, no_open: bool, audiences: tuple[str, ...], topics: tuple[str, ...], project: Path
+) -> None:
+    """Serve the briefings on 127.0.0.1, rebuilding and reloading on every change.
+
+    Watches content/, seeds/, templates/ and briefing.yaml; /<audience>.pdf
+    builds that PDF on request. Nothing is written to output/. Ctrl-C stops.
+
+    \b
+    Examples:
+      briefing preview
+      briefing preview -p 0 --no-open -a staff
+    """
+    import signal
+    import webbrowser
+
+    from .preview import Preview
+
+    server = Preview(project, port=port, audiences=audiences, topics=topics, log=_log)
+    with _library_errors():
+        url = server.start()
+    click.echo(f"serving {url} (Ctrl-C to stop)")
+    signal.signal(signal.SIGTERM, signal.default_int_handler)  # stop cleanly when killed too
+    if not no_open:
+        webbrowser.open(url)
+    try:
+        server.wait()
+    except KeyboardInterrupt:
+        pass
+    finally:
+        server.stop()
+
+
+def _log(line: str) -> None:
+    click.echo(line, err=True)
+
+
+@cli.command()
+@click.argument(
+    "kind", type=click.Choice(["topic", "seed", "audience", "settings"]), default="topic"
+)
+def schema(kind: str) -> None:
+    """Print the JSON Schema (Draft 2020-12) of a topic file, or of another KIND.
+
+    Point your editor at it for validation and completion as you type, e.g. with
+    the yaml-language-server modeline on a topic file's first line:
+    # yaml-language-server: $schema=../topic.schema.json
+
+    \b
+    Examples:
+      briefing schema > topic.schema.json
+      briefing schema seed
+    """
+    import json
+
+    from .schema import json_schema
+
+    click.echo(json.dumps(json_schema(kind), indent=2))
+
+
+@cli.command()
+@click.argument("seeds", nargs=-1, shell_complete=_complete("seed"))
+@click.option(
+    "-p",
+    "--point",
+    "points",
+    multiple=True,
+    metavar="TOPIC.POINT",
+    shell_complete=_complete("point"),
+    help="Count only these points' citations (repeat).",
+)
+@click.option("--uncited", is_flag=True, help="List only the paragraphs no point cites.")
+@click.option("--strict", is_flag=True, help="Exit 1 if any paragraph is cited by no point.")
+@PROJECT_OPTION
+def sources(
+    seeds: tuple[str, ...], points: tuple[str, ...], uncited: bool, strict: bool, project: Path
+) -> None:
+    """Show, for each seed, which points cite each paragraph, and which paragraphs none do.
+
+    \b
+    Examples:
+      briefing sources
+      briefing sources --uncited
+      briefing sources -p kosovo.israel-non-recognition
+    """
+    from .coverage import seed_coverage
+    from .loading import load_project
+    from .reporting import coverage_lines
+
+    with _library_errors():
+        coverage = seed_coverage(load_project(project), seeds, points)
+    for line in coverage_lines(coverage, uncited_only=uncited):
+        click.echo(line)
+    missing = sum(len(seed.uncited) for seed in coverage)
+    if strict and missing:
+        raise click.ClickException(f"{missing} paragraph(s) cited by no point (--strict)")
 
 
 def main() -> None:
