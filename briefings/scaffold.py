@@ -2,7 +2,8 @@
 
 Writes the settings, one example topic (a point of each kind, commented), one seed record, a
 copy of the shipped templates (the base layout, stylesheet, fonts and audience profiles, which the
-new project owns and may change), the topic file's JSON Schema for editors, and a ``.gitignore``.
+new project owns and may change; the profiles' topic lists and figures, which belong to the
+shipped book, are reset), the topic file's JSON Schema for editors, and a ``.gitignore``.
 """
 
 from __future__ import annotations
@@ -180,23 +181,27 @@ def _write(folder: Path, templates: Path, day: dt.date) -> list[Path]:
         dirs_exist_ok=True,
     )
     for profile in sorted(Path(copied).glob("*/audience.yaml")):
-        profile.write_text(_all_topics(profile.read_text(encoding="utf-8")), encoding="utf-8")
+        profile.write_text(_generic_profile(profile.read_text(encoding="utf-8")), encoding="utf-8")
     written.extend(sorted(p for p in Path(copied).rglob("*") if p.is_file()))
     return written
 
 
-def _all_topics(profile: str) -> str:
-    """Replace an audience's list of topics (the shipped book's) with all topics."""
-    lines = profile.splitlines(keepends=True)
+def _generic_profile(profile: str) -> str:
+    """Reset what in an audience profile belongs to the shipped book: its topics and figures."""
+    resets = {
+        "topics": "topics: []  # topic ids in reading order; empty means every topic\n",
+        "figures": "figures: []  # map, timeline, matrix: draw from content/data/countries.yaml\n",
+    }
     out: list[str] = []
     skipping = False
-    for line in lines:
-        if re.match(r"topics\s*:", line):
-            out.append("topics: []  # topic ids in reading order; empty means every topic\n")
+    for line in profile.splitlines(keepends=True):
+        key = re.match(r"(topics|figures)\s*:", line)
+        if key:
+            out.append(resets[key.group(1)])
             skipping = True
             continue
         if skipping and (line[:1] in (" ", "\t", "-") or not line.strip()):
-            continue
+            continue  # the rest of a block list
         skipping = False
         out.append(line)
     return "".join(out)

@@ -64,10 +64,13 @@ def test_init_then_build_gives_a_pdf(tmp_path: Path) -> None:
     assert (target / "templates" / "base.html").is_file()
     checked = run("check", "--strict", "-C", str(target))
     assert checked.exit_code == 0, checked.output
-    built = run("build", "-C", str(target), "-a", "principal", "-f", "pdf")
+    built = run("build", "-C", str(target))
     assert built.exit_code == 0, built.output
-    pdf = target / "output" / "principal.pdf"
-    assert pdf.read_bytes().startswith(b"%PDF-")
+    audiences = sorted(p.parent.name for p in (target / "templates").glob("*/audience.yaml"))
+    assert len(audiences) >= 5
+    for audience in audiences:
+        pdf = target / "output" / f"{audience}.pdf"
+        assert pdf.read_bytes().startswith(b"%PDF-"), audience
 
 
 def test_init_writes_a_schema_the_example_topic_uses(tmp_path: Path) -> None:
