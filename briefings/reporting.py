@@ -59,15 +59,17 @@ def settings_lines(project: Project, **overrides: Any) -> Iterator[str]:
     """
     settings = project.settings
     from_file = settings.model_fields_set
-    yield f"settings ({Path(project.root) / 'briefing.yaml'}; command-line options override):"
+    path = Path(project.root) / "briefing.yaml"
+    source = str(path) if path.is_file() else f"no {path}, defaults"
+    yield f"settings ({source}; command-line options override):"
     for name in Settings.model_fields:
         given = overrides.get(name)
         if given not in (None, (), [], ""):
-            value, origin = given, "command line"
+            value, origin = given, "command-line"
         else:
             value = getattr(settings, name)
             origin = "briefing.yaml" if name in from_file else "default"
-        yield f"  {name:<17} {_setting_text(project, name, value):<40} {origin}"
+        yield f"  {name:<17} {origin:<14} {_setting_text(project, name, value)}"
 
 
 def _setting_text(project: Project, name: str, value: Any) -> str:

@@ -376,19 +376,21 @@ def test_settings_lines_show_where_each_setting_comes_from(project: Path) -> Non
     assert lines[0] == (
         f"settings ({project.resolve() / 'briefing.yaml'}; command-line options override):"
     )
-    rows = {line.split()[0]: line for line in lines[1:]}
-    assert rows["title"].split()[-1] == "briefing.yaml"
-    assert "Israel and the Balkans" in rows["title"]
-    assert rows["output"].split()[1:] == ["/tmp/out", "command", "line"]
-    assert rows["audiences"].split()[1:] == ["staff,", "press", "command", "line"]
-    assert rows["staleness_days"].split()[1:] == ["365", "default"]
-    assert rows["information_date"].split()[1:] == ["2016-11-25", "briefing.yaml"]
+    rows = {line.split()[0]: line.split(None, 2)[1:] for line in lines[1:]}
+    assert rows["title"] == ["briefing.yaml", "Israel and the Balkans"]
+    assert rows["output"] == ["command-line", "/tmp/out"]
+    assert rows["audiences"] == ["command-line", "staff, press"]
+    assert rows["staleness_days"] == ["default", "365"]
+    assert rows["information_date"] == ["briefing.yaml", "2016-11-25"]
+    assert lines[1] == "  title             briefing.yaml  Israel and the Balkans"
 
 
 def test_settings_lines_without_settings_file(tmp_path: Path) -> None:
     run("init", str(tmp_path / "book"))
     (tmp_path / "book" / "briefing.yaml").unlink()
     lines = list(settings_lines(load_project(tmp_path / "book")))
+    assert lines[0].startswith("settings (no ")
+    assert lines[0].endswith("briefing.yaml, defaults; command-line options override):")
     rows = {line.split()[0]: line for line in lines[1:]}
     today = dt.date.today().isoformat()
     assert f"(newest as_of: {today})" in rows["information_date"]
