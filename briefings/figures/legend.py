@@ -1,0 +1,199 @@
+"""Legend: status values → the words and colours the map and the matrix show for them.
+
+One vocabulary for four dimensions (NATO, EU, recognition of Kosovo, leaning), so a colour means
+the same on the map and in the matrix, plus the small formatting helpers both use: dates written
+as a reader expects, a state's status in one dimension, and the HTML of a colour swatch.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from html import escape
+
+from ..model import CountryRecord, SourceRef, Status
+
+BLUE = "#7ea7cf"
+SAGE = "#b9d39f"
+AMBER = "#e8ad58"
+LIGHT_AMBER = "#f1cc8e"
+PALE_AMBER = "#f7e3bd"
+ROSE = "#ebc6bd"
+CORAL = "#e0967a"
+RUST = "#c66b55"
+TEAL = "#7dbfa6"
+STONE = "#b9b4ab"
+OFF_WHITE = "#f6f3ed"
+INK = "#1b1f24"
+MUTED = "#5a6270"
+RULE = "#c9ced6"
+ACCENT = "#1f3a5f"
+
+
+@dataclass(frozen=True)
+class Category:
+    """One status value: its legend label, its default text in the matrix, and its colour."""
+
+    key: str
+    label: str
+    colour: str
+    text: str  # default matrix text; "{since}" is replaced by the formatted date when there is one
+    text_undated: str = ""
+
+
+@dataclass(frozen=True)
+class Dimension:
+    """One kind of status (a column of the matrix, or what the map is coloured by)."""
+
+    key: str
+    heading: str
+    map_title: str
+    categories: tuple[Category, ...]
+    highlight: tuple[str, ...] = ()  # statuses outlined on the map
+
+    def category(self, key: str) -> Category:
+        """Return the category for a status value."""
+        return next(c for c in self.categories if c.key == key)
+
+
+DIMENSIONS: dict[str, Dimension] = {
+    "nato": Dimension(
+        "nato",
+        "NATO",
+        "NATO membership",
+        (
+            Category("member", "Member", BLUE, "Member since {since}", "Member"),
+            Category("acceding", "Invited, acceding", AMBER, "Acceding since {since}", "Acceding"),
+            Category("partner", "Partner", SAGE, "Partner since {since}", "Partner"),
+            Category("none", "Neither member nor partner", ROSE, "None", "None"),
+        ),
+        highlight=("acceding",),
+    ),
+    "eu": Dimension(
+        "eu",
+        "European Union",
+        "EU membership",
+        (
+            Category("member", "Member", BLUE, "Member since {since}", "Member"),
+            Category("candidate", "Candidate", AMBER, "Candidate since {since}", "Candidate"),
+            Category("applicant", "Applicant", LIGHT_AMBER, "Applied {since}", "Applicant"),
+            Category(
+                "potential-candidate",
+                "Potential candidate",
+                PALE_AMBER,
+                "Potential candidate",
+                "Potential candidate",
+            ),
+            Category("none", "Not a member or candidate", ROSE, "None", "None"),
+        ),
+    ),
+    "kosovo": Dimension(
+        "kosovo",
+        "Recognises Kosovo",
+        "Recognition of Kosovo",
+        (
+            Category("recognises", "Recognises Kosovo", BLUE, "Yes, since {since}", "Yes"),
+            Category("does-not-recognise", "Does not recognise Kosovo", CORAL, "No", "No"),
+            Category("self", "Kosovo", OFF_WHITE, "Declared independence {since}", "Kosovo"),
+        ),
+        highlight=("self",),
+    ),
+    "leaning": Dimension(
+        "leaning",
+        "Leaning, as the article describes it",
+        "Leaning",
+        (
+            Category("west", "Toward the West", BLUE, "Toward the West"),
+            Category(
+                "divided", "Divided", f"linear-gradient(90deg, {BLUE} 50%, {RUST} 50%)", "Divided"
+            ),
+            Category("moscow", "Toward Moscow", RUST, "Toward Moscow"),
+            Category("israel", "Close to Israel", TEAL, "Close to Israel"),
+            Category("outside-power", "Outside power", STONE, "Outside power"),
+            Category("not-described", "Not described", "transparent", "Not described"),
+        ),
+    ),
+}
+
+MONTHS = (
+    "January",
+    "February",
+    "March",
+    "April",
+    "May",
+    "June",
+    "July",
+    "August",
+    "September",
+    "October",
+    "November",
+    "December",
+)
+
+
+def parse_when(value: str) -> tuple[dt.date, dt.date]:
+    """First and last day of a YYYY, YYYY-MM or YYYY-MM-DD period (the loader checked it)."""
+    parts = [int(p) for p in value.split("-")]
+    if len(parts) == 3:
+        day = dt.date(*parts)
+        return day, day
+    if len(parts) == 2:
+        start = dt.date(parts[0], parts[1], 1)
+        following = dt.date(parts[0] + parts[1] // 12, parts[1] % 12 + 1, 1)
+        return start, following - dt.timedelta(days=1)
+    return dt.date(parts[0], 1, 1), dt.date(parts[0], 12, 31)
+
+
+def format_when(value: str, *, short: bool = False) -> str:
+    """Write a partial date for a reader: '2009', 'June 2014', '15 February 2016' (or 'Feb')."""
+    parts = [int(p) for p in value.split("-")]
+    if len(parts) == 1:
+        return str(parts[0])
+    month = MONTHS[parts[1] - 1]
+    if short:
+        month = month[:3] if len(month) > 4 else month
+    if len(parts) == 2:
+        return f"{month} {parts[0]}"
+    return f"{parts[2]} {month} {parts[0]}"
+
+
+def format_date(day: dt.date) -> str:
+    """Write a date as '25 November 2016'."""
+    return f"{day.day} {MONTHS[day.month - 1]} {day.year}"
+
+
+def status_of(country: CountryRecord, dimension: str) -> Status | None:
+    """The state's entry in one dimension (None when a leaning is not given)."""
+    return getattr(country, dimension)
+
+
+def status_key(country: CountryRecord, dimension: str) -> str:
+    """The state's status value in one dimension; an absent leaning is 'not-described'."""
+    entry = status_of(country, dimension)
+    return entry.status if entry is not None else "not-described"  # type: ignore[attr-defined]
+
+
+def status_text(country: CountryRecord, dimension: str) -> str:
+    """What the matrix says in a cell: the entry's own detail, else the category's wording."""
+    entry = status_of(country, dimension)
+    category = DIMENSIONS[dimension].category(status_key(country, dimension))
+    if entry is not None and entry.detail:
+        return entry.detail
+    if entry is not None and entry.since and "{since}" in category.text:
+        return category.text.format(since=format_when(entry.since))
+    return category.text_undated or category.text
+
+
+def cite(source: SourceRef | None) -> str:
+    """Paragraph marks for a seed reference: '¶5' or '¶5, 7'."""
+    if source is None:
+        return ""
+    return "¶" + ", ".join(str(n) for n in source.paragraphs)
+
+
+def swatch(colour: str, *, border: str = "#8a919b") -> str:
+    """A small colour square as inline HTML (the fill as a background, for print and screen)."""
+    return (
+        f'<span class="fig-swatch" aria-hidden="true" style="background: {escape(colour)}; '
+        f'border-color: {escape(border)}"></span>'
+    )
