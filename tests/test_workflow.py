@@ -141,8 +141,9 @@ def test_schema_flags_what_the_loader_refuses() -> None:
 def test_unknown_schema_kind_is_a_usage_error() -> None:
     result = run("schema", "point")
     assert result.exit_code == 2
-    assert "Invalid value for '[[topic|seed|audience|settings]]'" in result.output or (
-        "'point' is not one of 'topic', 'seed', 'audience', 'settings'" in result.output
+    assert result.output.splitlines()[-1] == (
+        "Error: Invalid value for '[topic|seed|audience|settings]': 'point' is not one of "
+        "'topic', 'seed', 'audience', 'settings'."
     )
 
 
