@@ -24,7 +24,7 @@ from markupsafe import Markup
 from . import __version__
 from .errors import RenderError, TemplateError
 from .model import Briefing
-from .templating import make_environment, render_template
+from .templating import deadline, make_environment, render_template
 
 ENTRY_TEMPLATE = "briefing.html"
 STYLESHEETS = ("fonts/fonts.css", "print.css", "audience.css")
@@ -36,6 +36,8 @@ KIND_LABELS = {
     "risk": "Risk to watch",
 }
 USE_LABELS = {"raise": "Raise", "if-asked": "If asked", "avoid": "Avoid"}
+LAYOUT_SECONDS = 120.0  # per layout or PDF pass; a runaway SVG or table is stopped
+_RUNAWAY = "is an SVG, table or page count runaway?"
 _FONT_URL = re.compile(r"""url\(\s*["']?([^"')]+\.(?:ttf|otf|woff2?))["']?\s*\)""")
 
 
@@ -156,7 +158,8 @@ def layout_pdf(html: str, roots: list[Path], base_url: Path) -> Layout:
                 string=html, base_url=base_url.as_uri() + "/", url_fetcher=fetcher
             )
             _strip_attachments(document, warnings)
-            rendered = document.render()
+            with deadline(LAYOUT_SECONDS, "laying out the PDF", RenderError, _RUNAWAY):
+                rendered = document.render()
         except RecursionError:
             raise RenderError("layout failed: the document nests too deeply") from None
     return Layout(rendered, warnings)
@@ -166,7 +169,8 @@ def write_pdf_bytes(layout: Layout, created: dt.datetime) -> bytes:
     """Serialize a laid-out document to PDF bytes, deterministically."""
     with captured_warnings() as warnings:
         stamp = created.strftime("%Y%m%d%H%M%SZ").encode()
-        data = layout.document.write_pdf(pdf_identifier=b"briefings-" + stamp)
+        with deadline(LAYOUT_SECONDS, "writing the PDF", RenderError, _RUNAWAY):
+            data = layout.document.write_pdf(pdf_identifier=b"briefings-" + stamp)
     layout.warnings.extend(warnings)
     return data
 

@@ -4,29 +4,43 @@ The search path runs most specific first: the user's template folder, then the a
 folder, then the shared templates. A name prefixed ``shipped:`` skips the user's folder, so a
 user template that shadows a shipped one can still extend it. Every template runs in Jinja's
 immutable sandbox with ``StrictUndefined`` and autoescaping, from a loader that refuses any file
-that resolves outside its roots (symlinks included).
+that resolves outside its roots (symlinks included). Work is bounded: a render has a deadline and
+an output cap, and the operators, calls and filters that multiply size or digits in C code (where
+the deadline cannot interrupt them: ``9 ** 999999999``, ``'x' * 10 ** 10``, ``'%0999999999d'``)
+are checked before they run.
 """
 
 from __future__ import annotations
 
 import contextlib
+import functools
 import os
+import re
 import signal
+import string
 import threading
 from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
 import jinja2
+from jinja2.compiler import CodeGenerator
+from jinja2.exceptions import SecurityError
 from jinja2.sandbox import ImmutableSandboxedEnvironment
 
-from .errors import TemplateError, relative
+from .errors import BriefingError, TemplateError, relative
 from .markup import render_inline, render_markdown
 
 SHIPPED = "shipped:"
 MAX_TEMPLATE_BYTES = 512 * 1024
 MAX_OUTPUT_CHARS = 40 * 1024 * 1024
 RENDER_SECONDS = 20.0
+MAX_INT_BITS = 16_384  # Python will not print an int longer than 4,300 digits anyway
+MAX_ITEMS = 1_000_000
+MAX_FILTER_NUMBER = 100_000  # widths, counts and lengths given to filters
+# str methods whose only use is to pad or expand by a number: the filters do it, bounded.
+_AMPLIFYING_METHODS = frozenset({"center", "ljust", "rjust", "zfill", "expandtabs"})
+_PERCENT_SPEC = re.compile(r"%(?:\([^)]*\))?[-#0 +]*(\*|\d*)(?:\.(\*|\d*))?")
 
 
 class ConfinedLoader(jinja2.BaseLoader):
@@ -73,7 +87,7 @@ def make_environment(
 ) -> ImmutableSandboxedEnvironment:
     """Build the sandboxed environment for one audience's templates."""
     shipped = [p for p in (audience_folder, shared) if p is not None]
-    env = ImmutableSandboxedEnvironment(
+    env = BoundedSandbox(
         loader=ConfinedLoader([user] if user else [], shipped),
         autoescape=True,
         undefined=jinja2.StrictUndefined,
@@ -92,7 +106,112 @@ def make_environment(
     }.get(str(marking), "?")
     env.filters["date"] = _format_date
     env.filters["shorten"] = _shorten
+    env.filters = {name: _bounded_filter(name, f) for name, f in env.filters.items()}
     return env
+
+
+class _BoundedCodeGenerator(CodeGenerator):
+    """Compiles ``a ~ b`` so the joined text is checked like every other result."""
+
+    def visit_Concat(self, node: Any, frame: Any) -> None:
+        self.write("environment.bounded(")
+        super().visit_Concat(node, frame)
+        self.write(")")
+
+
+class BoundedSandbox(ImmutableSandboxedEnvironment):
+    """Jinja's immutable sandbox, with the size-multiplying operations checked before they run."""
+
+    code_generator_class = _BoundedCodeGenerator
+    intercepted_binops = frozenset({"*", "**", "%", "+"})
+
+    def is_safe_attribute(self, obj: Any, attr: str, value: Any) -> bool:
+        if isinstance(obj, str) and attr in _AMPLIFYING_METHODS:
+            return False
+        return super().is_safe_attribute(obj, attr, value)
+
+    def call_binop(self, context: Any, operator_: str, left: Any, right: Any) -> Any:
+        if operator_ == "**" and _is_int(left) and _is_int(right):
+            if right > 0 and abs(left) > 1 and abs(left).bit_length() * right > MAX_INT_BITS:
+                raise SecurityError(f"{left} ** {right} is too large a number")
+        elif operator_ == "*":
+            if _is_int(left) and _is_int(right):
+                if left.bit_length() + right.bit_length() > MAX_INT_BITS:
+                    raise SecurityError("the product is too large a number")
+            else:
+                times, seq = (left, right) if _is_int(left) else (right, left)
+                if _is_int(times) and hasattr(seq, "__len__") and len(seq) * times > _limit(seq):
+                    raise SecurityError(
+                        f"repeating {len(seq):,} items {times:,} times is too large"
+                    )
+        elif operator_ == "%" and isinstance(left, str):
+            _check_format(left, right)
+        return self.bounded(self.binop_table[operator_](left, right))
+
+    def call(__self, __context: Any, __obj: Any, *args: Any, **kwargs: Any) -> Any:
+        method = getattr(__obj, "__wrapped__", __obj)  # the sandbox wraps str.format
+        receiver = getattr(method, "__self__", None)
+        if isinstance(receiver, str) and getattr(method, "__name__", "") in (
+            "format",
+            "format_map",
+        ):
+            _check_format(receiver, *args, *kwargs.values())
+        return __self.bounded(super().call(__context, __obj, *args, **kwargs))
+
+    def bounded(self, value: Any) -> Any:
+        """Return value, or refuse it when it is too long to be part of a document."""
+        return _check_size(value)
+
+
+def _is_int(value: Any) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool)
+
+
+def _limit(value: Any) -> int:
+    return MAX_OUTPUT_CHARS if isinstance(value, str) else MAX_ITEMS
+
+
+def _check_format(text: str, *args: Any) -> None:
+    """Refuse a format string that asks for a field wider or more precise than a document."""
+    numbers = [n for match in _PERCENT_SPEC.finditer(text) for n in match.groups() if n]
+    with contextlib.suppress(ValueError):
+        for _, _, spec, _ in string.Formatter().parse(text):
+            numbers += re.findall(r"\d+|\{", spec or "")
+    if any(n in ("*", "{") for n in numbers):  # the width comes from the arguments
+        for arg in args:
+            values = arg.values() if isinstance(arg, dict) else arg
+            items = values if isinstance(values, tuple | list | type({}.values())) else [values]
+            numbers += [str(abs(v)) for v in items if _is_int(v)]
+    if any(n not in ("*", "{") and (len(n) > 9 or int(n) > MAX_FILTER_NUMBER) for n in numbers):
+        raise SecurityError("a format field is too wide")
+
+
+def _bounded_filter(name: str, func: Callable[..., Any]) -> Callable[..., Any]:
+    """Wrap a filter: numeric options and the size of what it returns are bounded."""
+    skip = 1 if hasattr(func, "jinja_pass_arg") else 0  # context/environment comes first
+
+    @functools.wraps(func)
+    def bounded(*args: Any, **kwargs: Any) -> Any:
+        value, options = args[skip : skip + 1], [*args[skip + 1 :], *kwargs.values()]
+        if name == "format" and value and isinstance(value[0], str):
+            _check_format(value[0], *options)  # its numbers are values; widths are checked here
+        elif any(_is_int(o) and abs(o) > MAX_FILTER_NUMBER for o in options):
+            raise SecurityError(f"a number given to |{name} is larger than {MAX_FILTER_NUMBER:,}")
+        if name == "replace" and value and len(options) >= 2:
+            text, old, new = str(value[0]), str(options[0]), str(options[1])
+            hits = len(text) + 1 if not old else text.count(old)
+            if len(text) + hits * max(len(new) - len(old), 0) > MAX_OUTPUT_CHARS:
+                raise SecurityError("|replace would make the text too long")
+        return _check_size(func(*args, **kwargs))
+
+    return bounded
+
+
+def _check_size(value: Any) -> Any:
+    if isinstance(value, str | list | tuple | dict | set) and len(value) > _limit(value):
+        kind = "characters" if isinstance(value, str) else "items"
+        raise SecurityError(f"a value of {len(value):,} {kind} is too large (a runaway loop?)")
+    return value
 
 
 def _format_date(value: Any) -> str:
@@ -113,7 +232,7 @@ def render_template(
 ) -> str:
     """Render a template by name; turn every Jinja failure into a TemplateError with file:line."""
     try:
-        with _deadline(RENDER_SECONDS, name):
+        with deadline(RENDER_SECONDS, f"{name}: rendering"):
             return _render(env, name, context)
     except jinja2.TemplateSyntaxError as exc:
         raise TemplateError(
@@ -144,6 +263,8 @@ def render_template(
         raise TemplateError(
             f"{name}: recursion too deep (a macro or include calls itself?)"
         ) from None
+    except MemoryError:
+        raise TemplateError(f"{name}: ran out of memory; is a loop or value runaway?") from None
 
 
 def _render(env: jinja2.Environment, name: str, context: dict[str, Any]) -> str:
@@ -160,33 +281,46 @@ def _render(env: jinja2.Environment, name: str, context: dict[str, Any]) -> str:
     return "".join(chunks)
 
 
-class _Timeout(Exception):
-    pass
+class _Timeout(BaseException):
+    """Not an Exception, so an ``except Exception`` in a filter or in WeasyPrint does not eat it."""
 
 
 @contextlib.contextmanager
-def _deadline(seconds: float, name: str) -> Iterator[None]:
-    """Stop a runaway template after ``seconds`` (only where signals work: the main thread)."""
+def deadline(
+    seconds: float,
+    what: str,
+    error: type[BriefingError] = TemplateError,
+    hint: str = "is a loop runaway?",
+) -> Iterator[None]:
+    """Stop the work inside after ``seconds`` (only where signals work: the main thread).
+
+    The alarm repeats until the work stops, and the error is raised even when something inside
+    swallowed the interruption (WeasyPrint catches ``BaseException`` around each SVG).
+    """
     if threading.current_thread() is not threading.main_thread() or not hasattr(
         signal, "setitimer"
     ):
         yield
         return
+    fired = False
 
     def stop(signum: int, frame: Any) -> None:
+        nonlocal fired
+        fired = True
         raise _Timeout
 
     previous = signal.signal(signal.SIGALRM, stop)
-    signal.setitimer(signal.ITIMER_REAL, seconds)
+    signal.setitimer(signal.ITIMER_REAL, seconds, 0.2)
     try:
         yield
-    except _Timeout:
-        raise TemplateError(
-            f"{name}: rendering took longer than {seconds:g} s; is a loop runaway?"
-        ) from None
+    except BaseException:
+        if not fired:
+            raise
     finally:
         signal.setitimer(signal.ITIMER_REAL, 0)
         signal.signal(signal.SIGALRM, previous)
+    if fired:
+        raise error(f"{what} took longer than {seconds:g} s; {hint}")
 
 
 def _where(filename: str | None, line: int | None, root: Path | None) -> str:
