@@ -24,7 +24,17 @@ _EXPORTS = {
     "load_project": "loading",
 }
 
-__all__ = ["__version__", *sorted(_EXPORTS)]
+__all__ = [
+    "BriefingError",
+    "BuildResult",
+    "ContentError",
+    "Problem",
+    "SelectionError",
+    "__version__",
+    "assemble_briefing",
+    "build",
+    "load_project",
+]
 
 if TYPE_CHECKING:
     from .assembly import assemble_briefing

@@ -163,8 +163,13 @@ def build(
         note = "  [unchanged]" if doc.status == "unchanged" else ""
         click.echo(f"{_shown(doc.path)}{pages}{note}")
     if explain:
-        from .reporting import explain_lines
+        from .reporting import explain_lines, settings_lines
 
+        overrides = {"output": output, "content": content, "seeds": seeds}
+        for line in settings_lines(
+            result.project, user_templates=templates, audiences=audiences, **overrides
+        ):
+            click.echo(line)
         for line in explain_lines(result):
             click.echo(line)
 
