@@ -1,0 +1,485 @@
+"""Figures: the countries data, the map, timeline and matrix, and how they reach staff.html/.pdf."""
+
+from __future__ import annotations
+
+import io
+import re
+import xml.etree.ElementTree as ET
+from pathlib import Path
+
+import pytest
+
+from briefings import ContentError, load_project
+from briefings.figures import render_figures
+from briefings.figures.legend import DIMENSIONS
+from briefings.figures.matrix import render_matrix_figure
+from briefings.figures.metrics import text_width, wrap
+from briefings.figures.statusmap import render_map_figure
+from briefings.figures.timeline import render_timeline_figure
+from briefings.model import CountryData
+
+REPO = Path(__file__).resolve().parent.parent
+
+SVG = "{http://www.w3.org/2000/svg}"
+DATA_FILE = "content/data/countries.yaml"
+BALKANS = {
+    "AL": "Albania",
+    "BA": "Bosnia and Herzegovina",
+    "BG": "Bulgaria",
+    "HR": "Croatia",
+    "XK": "Kosovo",
+    "MK": "Macedonia",
+    "ME": "Montenegro",
+    "RS": "Serbia",
+    "SI": "Slovenia",
+    "RO": "Romania",
+    "GR": "Greece",
+}
+OUTSIDE = {"IL": "Israel", "US": "United States", "RU": "Russia", "TR": "Turkey"}
+
+
+@pytest.fixture(scope="module")
+def data() -> CountryData:
+    project = load_project(REPO)
+    assert project.country_data is not None
+    return project.country_data
+
+
+def _problems(root: Path) -> list[str]:
+    with pytest.raises(ContentError) as caught:
+        load_project(root)
+    return [str(p) for p in caught.value.problems]
+
+
+def _line_of(path: Path, text: str, start: str = "") -> int:
+    """1-based line of the first line containing text (after the first line containing start)."""
+    lines = path.read_text(encoding="utf-8").splitlines()
+    begin = next(i for i, line in enumerate(lines) if start in line) if start else 0
+    return next(i for i, line in enumerate(lines) if i >= begin and text in line) + 1
+
+
+def _edit(path: Path, old: str, new: str, *, after: str = "") -> None:
+    text = path.read_text(encoding="utf-8")
+    at = text.index(after) if after else 0
+    index = text.index(old, at)
+    path.write_text(text[:index] + new + text[index + len(old) :], encoding="utf-8")
+
+
+# --- the data file ---------------------------------------------------------------------
+
+
+def test_countries_file_validates(data):
+    groups = {c.code: c.group for c in data.countries}
+    assert {k for k, g in groups.items() if g == "balkans"} == set(BALKANS)
+    assert {k for k, g in groups.items() if g == "outside"} == set(OUTSIDE)
+    for code, name in {**BALKANS, **OUTSIDE}.items():
+        country = data.country(code)
+        assert country is not None and country.name == name
+        assert country.leaning is not None, code
+    assert data.as_of.isoformat() == "2016-11-25"
+    assert data.file == DATA_FILE
+
+
+def test_every_status_rests_on_a_source_or_a_note(data):
+    for country in data.countries:
+        for name in ("nato", "eu", "kosovo", "leaning"):
+            entry = getattr(country, name)
+            if entry is not None:
+                assert entry.source or entry.note, f"{country.code}.{name}"
+    for event in data.events:
+        assert event.source or event.note, event.label
+
+
+@pytest.mark.parametrize(
+    ("code", "status", "since"),
+    [
+        ("AL", "member", "2009"),
+        ("HR", "member", "2009"),
+        ("SI", "member", "2004"),
+        ("BG", "member", "2004"),
+        ("RO", "member", "2004"),
+        ("GR", "member", "1952"),
+        ("TR", "member", "1952"),
+        ("US", "member", "1949"),
+        ("ME", "acceding", "2015-12"),
+        ("RS", "partner", "2006"),
+        ("BA", "partner", "2006"),
+        ("MK", "partner", "1995"),
+        ("XK", "none", None),
+    ],
+)
+def test_nato_statuses_match_late_2016(data, code, status, since):
+    nato = data.country(code).nato
+    assert (nato.status, nato.since) == (status, since)
+
+
+@pytest.mark.parametrize(
+    ("code", "status", "since"),
+    [
+        ("SI", "member", "2004"),
+        ("BG", "member", "2007"),
+        ("RO", "member", "2007"),
+        ("HR", "member", "2013"),
+        ("GR", "member", "1981"),
+        ("ME", "candidate", "2010"),
+        ("RS", "candidate", "2012"),
+        ("MK", "candidate", "2005"),
+        ("AL", "candidate", "2014-06"),
+        ("TR", "candidate", "1999"),
+        ("BA", "applicant", "2016-02-15"),
+        ("XK", "potential-candidate", "2016-04"),
+        ("IL", "none", None),
+        ("RU", "none", None),
+    ],
+)
+def test_eu_statuses_match_late_2016(data, code, status, since):
+    eu = data.country(code).eu
+    assert (eu.status, eu.since) == (status, since)
+
+
+def test_recognition_of_kosovo_matches_late_2016(data):
+    recognises = {c.code for c in data.countries if c.kosovo.status == "recognises"}
+    refuses = {c.code for c in data.countries if c.kosovo.status == "does-not-recognise"}
+    assert {"US", "TR", "AL", "HR", "SI", "BG", "MK", "ME"} <= recognises
+    assert {"IL", "RS", "RU", "BA", "GR", "RO", "SK"} <= refuses
+    assert data.country("XK").kosovo.status == "self"
+    # Israel's stance rests on the article's paragraph 12.
+    assert data.country("IL").kosovo.source.paragraphs == (12,)
+
+
+def test_leanings_follow_the_article(data):
+    assert data.country("RS").leaning.status == "divided"
+    assert data.country("RS").leaning.source.paragraphs == (10,)
+    assert data.country("MK").leaning.status == "israel"
+    assert data.country("ME").leaning.status == "west"
+    assert data.country("BG").leaning.status == "not-described"
+
+
+def test_key_events_are_dated(data):
+    by_label = {e.label: e for e in data.events}
+
+    def find(words: str):
+        return next(e for label, e in by_label.items() if words in label)
+
+    assert find("NATO accession protocol").date == "2016-05-19"
+    assert find("parliamentary election; arrests").date == "2016-10-16"
+    assert find("Trump elected").date == "2016-11-08"
+    assert find("Crna Gora 2016").date == "2016-10-31"
+    assert find("Crna Gora 2016").end.isoformat() == "2016-11-03"
+    assert find("normalise relations").date == "2016-06-28"
+    assert find("Montenegro expected to join NATO").date == "2017"
+
+
+# --- errors, with file and line ----------------------------------------------------------
+
+
+def test_bad_status_is_reported_with_file_and_line(project):
+    path = project / DATA_FILE
+    _edit(path, "status: acceding", "status: invited")
+    line = _line_of(path, "status: invited")
+    assert _problems(project) == [
+        f"{DATA_FILE}:{line}:7: countries[6].nato.status: "
+        "expected member|acceding|partner|none, got 'invited'"
+    ]
+
+
+def test_unknown_field_gets_a_suggestion(project):
+    path = project / DATA_FILE
+    _edit(path, "    leaning:\n", "    leanning:\n", after="code: RS")
+    line = _line_of(path, "leanning:")
+    assert _problems(project) == [
+        f"{DATA_FILE}:{line}:5: countries[8].leanning: unknown field; did you mean 'leaning'?"
+    ]
+
+
+def test_cross_checks_report_every_problem(project):
+    path = project / DATA_FILE
+    _edit(path, "since: 2016-02-15", "since: 2016-02-30")
+    _edit(path, "paragraphs: [14]", "paragraphs: [44]")
+    _edit(
+        path,
+        "      note: The state presidency has not agreed to recognition; the Serb member opposes it.\n",
+        "",
+    )
+    _edit(path, "countries: [BA]", "countries: [CY]")
+    _edit(path, "status: self", "status: recognises")
+    problems = _problems(project)
+    expected = [
+        (_line_of(path, "since: 2016-02-30"), "countries[1].eu.since: no such date: '2016-02-30'"),
+        (
+            _line_of(path, "kosovo:", "code: BA"),
+            "countries[1].kosovo: give a 'source' (seed and paragraphs) or a 'note' "
+            "(the public record)",
+        ),
+        (_line_of(path, "status: recognises", "code: XK"), "countries[4].kosovo.status: "),
+        (
+            _line_of(path, "paragraphs: [44]"),
+            "countries[5].leaning.source.paragraphs[0]: seed 'israel-balkans-2016' has no "
+            "paragraph 44 (it has 1-20)",
+        ),
+        (_line_of(path, "countries: [CY]"), "events[1].countries[0]: 'CY' is not in countries"),
+    ]
+    for line, message in expected:
+        assert any(p.startswith(f"{DATA_FILE}:{line}:") and message in p for p in problems), (
+            line,
+            message,
+            problems,
+        )
+    assert any("Kosovo (XK) takes 'self'" in p for p in problems)
+
+
+def test_data_file_is_optional_unless_figures_are_asked_for(project):
+    (project / DATA_FILE).unlink()
+    loaded = load_project(project)
+    assert loaded.country_data is None
+    from briefings import assemble_briefing
+
+    briefing = assemble_briefing(loaded, "staff", ())
+    with pytest.raises(ContentError) as caught:
+        render_figures(loaded, briefing)
+    assert str(caught.value) == (
+        "audience 'staff' asks for figures (map, timeline, matrix), but there is no "
+        "content/data/countries.yaml to draw them from; add it or set 'figures: []'"
+    )
+
+
+# --- the figures as markup --------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def figures(data) -> dict[str, str]:
+    return {
+        "map": render_map_figure(data, "nato"),
+        "timeline": render_timeline_figure(data),
+        "matrix": render_matrix_figure(data),
+    }
+
+
+def _svg(figure: str) -> ET.Element:
+    root = ET.fromstring(figure)
+    svg = root.find(f".//{SVG}svg")
+    assert svg is not None
+    return svg
+
+
+@pytest.mark.parametrize("name", ["map", "timeline", "matrix"])
+def test_each_figure_is_a_captioned_self_contained_figure(figures, name):
+    markup = figures[name]
+    root = ET.fromstring(markup)  # well-formed, so it parses as XML too
+    assert root.tag == "figure" and root.get("id") == f"figure-{name}"
+    caption = root.find("figcaption")
+    assert caption is not None and "".join(caption.itertext()).strip()
+    lowered = markup.lower()
+    for bad in ("<script", "href=", "url(", "@import", "<image", "<img", "<iframe"):
+        assert bad not in lowered, bad
+
+
+@pytest.mark.parametrize("name", ["map", "timeline"])
+def test_svg_figures_carry_alt_text_and_the_bundled_font(figures, name):
+    svg = _svg(figures[name])
+    assert svg.get("role") == "img" and svg.get("aria-label")
+    assert svg.find(f"{SVG}title").text == svg.get("aria-label")
+    desc = svg.find(f"{SVG}desc")
+    assert desc is not None and len(desc.text) > 100
+    assert "Briefing Sans" in figures[name]
+    assert svg.get("viewBox", "").startswith("0 0 ")
+
+
+def test_map_colours_states_by_nato_status(figures):
+    svg = _svg(figures["map"])
+    fills = {
+        p.get("data-code"): p.get("fill") for p in svg.iter(f"{SVG}path") if p.get("data-code")
+    }
+    nato = DIMENSIONS["nato"]
+    assert fills["ME"] == nato.category("acceding").colour
+    for code in ("AL", "HR", "SI", "BG", "RO", "GR"):
+        assert fills[code] == nato.category("member").colour, code
+    for code in ("RS", "BA", "MK"):
+        assert fills[code] == nato.category("partner").colour, code
+    assert fills["XK"] == nato.category("none").colour
+    outlined = {p.get("data-highlight") for p in svg.iter(f"{SVG}path") if p.get("data-highlight")}
+    assert outlined == {"ME"}
+    assert "de facto" in figures["map"] and "implies no" in figures["map"]
+
+
+def test_map_legend_lists_the_states_in_each_category(figures):
+    root = ET.fromstring(figures["map"])
+    legend = [" ".join("".join(li.itertext()).split()) for li in root.iter("li")]
+    assert "Invited, acceding Montenegro" in legend
+    assert "Partner Bosnia and Herzegovina, Macedonia, Serbia" in legend
+
+
+@pytest.mark.parametrize(
+    ("dimension", "code", "status"),
+    [("eu", "BA", "applicant"), ("kosovo", "RS", "does-not-recognise")],
+)
+def test_map_can_show_another_status(data, dimension, code, status):
+    svg = _svg(render_map_figure(data, dimension))
+    fills = {
+        p.get("data-code"): p.get("fill") for p in svg.iter(f"{SVG}path") if p.get("data-code")
+    }
+    assert fills[code] == DIMENSIONS[dimension].category(status).colour
+
+
+def test_timeline_lists_events_in_date_order_with_expected_ones_hollow(figures, data):
+    svg = _svg(figures["timeline"])
+    texts = ["".join(t.itertext()) for t in svg.iter(f"{SVG}text")]
+    order = [
+        "NATO invites Montenegro to join the alliance",
+        "Montenegro signs its NATO accession protocol",
+        "Montenegro's parliamentary election; arrests over an alleged plot",
+        "Donald Trump elected President of the United States",
+        "Inauguration of President Trump",
+    ]
+    positions = [next(i for i, t in enumerate(texts) if t.startswith(label)) for label in order]
+    assert positions == sorted(positions)
+    assert "31 Oct – 3 Nov" in texts and "16 Oct" in texts
+    assert any(t.startswith("Information date, 25 November 2016") for t in texts)
+    expected = [e for e in data.events if e.date > "2016-11-25"]
+    hollow = [c for c in svg.iter(f"{SVG}circle") if c.get("fill") == "#ffffff"]
+    assert len(hollow) == len(expected) == 4
+
+
+def test_timeline_text_fits_the_frame(figures):
+    svg = _svg(figures["timeline"])
+    width = float(svg.get("viewBox").split()[2])
+    for text in svg.iter(f"{SVG}text"):
+        if text.get("text-anchor") == "end":
+            continue
+        size = float(text.get("font-size"))
+        style = "italic" if text.get("font-style") == "italic" else "regular"
+        assert float(text.get("x")) + text_width("".join(text.itertext()), size, style) <= width
+
+
+def test_matrix_has_a_row_per_state_with_cited_statuses(figures):
+    root = ET.fromstring(figures["matrix"])
+    rows = {tr.get("data-code"): tr for tr in root.iter("tr") if tr.get("data-code")}
+    assert set(rows) == set(BALKANS) | set(OUTSIDE)
+    names = {code: "".join(tr.find("th").itertext()) for code, tr in rows.items()}
+    assert names == {**BALKANS, **OUTSIDE}
+
+    def cell(code: str, column: str) -> ET.Element:
+        return next(td for td in rows[code].iter("td") if td.get("class") == f"fig-{column}")
+
+    assert cell("ME", "nato").get("data-status") == "acceding"
+    assert "¶5" in "".join(cell("ME", "nato").itertext())
+    assert cell("AL", "nato").get("data-status") == "member"
+    assert "Member since 2009" in "".join(cell("AL", "nato").itertext())
+    assert cell("IL", "kosovo").get("data-status") == "does-not-recognise"
+    assert cell("RS", "kosovo").get("data-status") == "does-not-recognise"
+    assert cell("RS", "leaning").get("data-status") == "divided"
+    headers = ["".join(th.itertext()) for th in root.find("table/thead").iter("th")]
+    assert headers == [
+        "State",
+        "NATO",
+        "European Union",
+        "Recognises Kosovo",
+        "Leaning, as the article describes it",
+    ]
+
+
+def test_figures_are_deterministic(data, figures):
+    assert render_map_figure(data, "nato") == figures["map"]
+    assert render_timeline_figure(data) == figures["timeline"]
+    assert render_matrix_figure(data) == figures["matrix"]
+
+
+def test_wrap_keeps_lines_inside_the_width():
+    text = "Kosovo's Stabilisation and Association Agreement with the EU enters into force"
+    lines = wrap(text, 200, 10)
+    assert " ".join(lines) == text and len(lines) > 1
+    assert all(text_width(line, 10) <= 200 for line in lines)
+
+
+# --- the staff documents -----------------------------------------------------------------
+
+
+def _figure_blocks(html: str) -> dict[str, ET.Element]:
+    blocks = re.findall(r'<figure class="figure[^"]*" id="figure-[a-z]+">.*?</figure>', html, re.S)
+    parsed = [ET.fromstring(block) for block in blocks]
+    return {element.get("id"): element for element in parsed}
+
+
+def test_staff_html_carries_the_three_figures(built_book):
+    html = (built_book / "staff.html").read_text(encoding="utf-8")
+    assert '<section class="figures" id="figures">' in html
+    figures = _figure_blocks(html)
+    assert list(figures) == ["figure-map", "figure-timeline", "figure-matrix"]
+    map_svg = figures["figure-map"].find(f".//{SVG}svg")
+    paths = {
+        p.get("data-code"): p.get("d") for p in map_svg.iter(f"{SVG}path") if p.get("data-code")
+    }
+    assert set(BALKANS) <= set(paths)
+    for code in BALKANS:  # real shapes: many vertices, not boxes
+        assert paths[code].count("L") > 20, code
+    labels = {
+        " ".join(" ".join(t.itertext()).split())
+        for t in map_svg.iter(f"{SVG}text")
+        if t.get("aria-hidden") != "true"
+    }
+    for name in BALKANS.values():
+        assert name in labels, name
+    timeline = figures["figure-timeline"].find(f".//{SVG}svg")
+    assert timeline.get("role") == "img"
+    matrix_names = {"".join(th.itertext()) for th in figures["figure-matrix"].iter("th")}
+    assert set(BALKANS.values()) | set(OUTSIDE.values()) <= matrix_names
+
+
+def test_staff_pdf_carries_the_figures_as_vector_text(built_book):
+    from pypdf import PdfReader
+
+    reader = PdfReader(io.BytesIO((built_book / "staff.pdf").read_bytes()))
+    pages = [page.extract_text() or "" for page in reader.pages]
+
+    def squash(text: str) -> str:
+        return re.sub(r"\s+", "", text)
+
+    def page_with(title: str) -> int:
+        return next(i for i, text in enumerate(pages) if title in text)
+
+    map_page = page_with("Figure 1. NATO membership in the Balkans")
+    timeline_page = page_with("Figure 2. Timeline")
+    matrix_page = page_with("Figure 3. Alignment of the Balkan states")
+    assert map_page < timeline_page < matrix_page
+    for name in BALKANS.values():
+        assert squash(name) in squash(pages[map_page]), name
+        assert squash(name) in squash(pages[matrix_page]), name
+    for label in ("Montenegro signs its NATO accession protocol", "Donald Trump elected"):
+        assert squash(label) in squash(pages[timeline_page])
+    assert "Boundaries are shown as they are de facto" in " ".join(pages[map_page].split())
+    for index in (map_page, timeline_page, matrix_page):
+        page = reader.pages[index]
+        assert not page.images  # drawn, not pasted in as pictures
+        fonts = {
+            str(font.get_object().get("/BaseFont"))
+            for font in page["/Resources"].get("/Font", {}).values()
+        }
+        assert fonts and all("Briefing-Sans" in f or "Briefing-Serif" in f for f in fonts), fonts
+
+
+def test_staff_pdf_map_page_shows_the_status_colours(built_book):
+    import pypdfium2 as pdfium
+    from pypdf import PdfReader
+
+    reader = PdfReader(io.BytesIO((built_book / "staff.pdf").read_bytes()))
+    index = next(i for i, p in enumerate(reader.pages) if "Figure 1." in (p.extract_text() or ""))
+    document = pdfium.PdfDocument(str(built_book / "staff.pdf"))
+    try:
+        image = document[index].render(scale=1).to_pil().convert("RGB")
+    finally:
+        document.close()
+    counts = {pixel: n for n, pixel in image.getcolors(maxcolors=1 << 24)}
+    nato = DIMENSIONS["nato"]
+
+    def area(colour: str) -> int:
+        rgb = tuple(int(colour[i : i + 2], 16) for i in (1, 3, 5))
+        return sum(
+            n
+            for pixel, n in counts.items()
+            if max(abs(a - b) for a, b in zip(pixel, rgb, strict=True)) <= 6
+        )
+
+    total = image.width * image.height
+    assert area(nato.category("member").colour) > total * 0.05  # most of the region
+    assert area(nato.category("partner").colour) > total * 0.01  # Serbia, Bosnia, Macedonia
+    assert area(nato.category("acceding").colour) > total * 0.001  # Montenegro
