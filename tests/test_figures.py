@@ -447,6 +447,17 @@ def test_staff_pdf_carries_the_figures_as_vector_text(built_book):
     for label in ("Montenegro signs its NATO accession protocol", "Donald Trump elected"):
         assert squash(label) in squash(pages[timeline_page])
     assert "Boundaries are shown as they are de facto" in " ".join(pages[map_page].split())
+    section = next(
+        i
+        for i, item in enumerate(reader.outline)
+        if getattr(item, "title", "") == "The region at a glance"
+    )
+    titles = [item.title for item in reader.outline[section + 1]]
+    assert titles == [
+        "Figure 1. NATO membership in the Balkans, 25 November 2016",
+        "Figure 2. Timeline: what happened, and what is expected, as of 25 November 2016",
+        "Figure 3. Alignment of the Balkan states and outside actors, 25 November 2016",
+    ]
     for index in (map_page, timeline_page, matrix_page):
         page = reader.pages[index]
         assert not page.images  # drawn, not pasted in as pictures
