@@ -94,7 +94,13 @@ DIMENSIONS: dict[str, Dimension] = {
         (
             Category("recognises", "Recognises Kosovo", BLUE, "Yes, since {since}", "Yes"),
             Category("does-not-recognise", "Does not recognise Kosovo", CORAL, "No", "No"),
-            Category("self", "Kosovo", OFF_WHITE, "Declared independence {since}", "Kosovo"),
+            Category(
+                "self",
+                "Declared independence in 2008",
+                OFF_WHITE,
+                "Declared independence {since}",
+                "Kosovo",
+            ),
         ),
         highlight=("self",),
     ),

@@ -49,7 +49,7 @@ def render_map_figure(data: CountryData, dimension: str = "nato") -> str:
         (c for c in mapped if c.group != "balkans"), key=lambda c: (c.group != "outside", c.name)
     )
     context = ", ".join(
-        f"{c.name} ({dim.category(status_key(c, dimension)).label.lower()})" for c in others
+        f"{c.name} ({_lower_first(dim.category(status_key(c, dimension)).label)})" for c in others
     )
     return (
         f'<figure class="figure figure-map" id="figure-map">\n'
@@ -62,3 +62,7 @@ def render_map_figure(data: CountryData, dimension: str = "nato") -> str:
         "Natural Earth (public domain).</p>\n"
         "</figure>\n"
     )
+
+
+def _lower_first(text: str) -> str:
+    return text[:1].lower() + text[1:]
