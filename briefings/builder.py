@@ -22,7 +22,7 @@ from .assembly import assemble_briefing, budget_order, cut_for_budget, estimate_
 from .errors import RenderError, SelectionError
 from .loading import load_project
 from .model import FORMATS, Briefing, Omission, Project
-from .output import build_lock, prepare_output, write_atomic
+from .output import build_lock, prepare_output, write_files
 from .rendering import TemplateRoots, layout_pdf, render_html, write_pdf_bytes
 
 MANIFEST_NAME = ".briefing-manifest.json"
@@ -176,13 +176,14 @@ def build(
             result.warnings.extend(f"{item.audience}: {w}" for w in item.warnings)
         if strict and result.warnings:
             raise RenderError(
-                f"{len(result.warnings)} warning(s) with --strict; nothing was written",
-                (),
-            ) from _strict_details(result.warnings)
+                f"{len(result.warnings)} warning(s) with --strict; nothing was written:\n"
+                + "\n".join(f"  {w}" for w in result.warnings)
+            )
+        files: dict[Path, bytes] = {}
         for item, (_, key) in zip(rendered, pending, strict=True):
             for fmt, data in item.files.items():
                 target = out_dir / f"{item.audience}.{fmt}"
-                write_atomic(target, data)
+                files[target] = data
                 result.documents.append(Document(item.audience, fmt, target, "written", item.pages))
             result.omitted[item.audience] = item.omitted
             result.banners[item.audience] = item.banner
@@ -194,17 +195,12 @@ def build(
                 "banner": item.banner,
                 "omitted": [o.model_dump() for o in item.omitted],
             }
-        if rendered:
-            write_atomic(
-                out_dir / MANIFEST_NAME, json.dumps(manifest, indent=1, sort_keys=True).encode()
-            )
+        if rendered:  # all documents, then the manifest, staged and renamed together
+            files[out_dir / MANIFEST_NAME] = json.dumps(manifest, indent=1, sort_keys=True).encode()
+            write_files(files)
     order = {a: i for i, a in enumerate(audience_ids)}
     result.documents.sort(key=lambda d: (order[d.audience], FORMATS.index(d.format)))
     return result
-
-
-def _strict_details(warnings: list[str]) -> RenderError:
-    return RenderError("\n".join(warnings))
 
 
 def _choose_audiences(project: Project, wanted: tuple[str, ...]) -> tuple[str, ...]:
@@ -371,8 +367,11 @@ def _tree_digest(folder: Path) -> str:
 
 
 def _read_manifest(out_dir: Path) -> dict:  # type: ignore[type-arg]
+    path = out_dir / MANIFEST_NAME
+    if path.is_symlink() or not path.is_file():  # never read through a link, a pipe or a device
+        return {}
     try:
-        data = json.loads((out_dir / MANIFEST_NAME).read_text(encoding="utf-8"))
+        data = json.loads(path.read_text(encoding="utf-8"))
     except (OSError, ValueError):
         return {}
     return data if isinstance(data, dict) else {}

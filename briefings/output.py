@@ -2,8 +2,9 @@
 
 Each file is written to a temporary file in the output folder, synced, then renamed over the
 target, so a failed or interrupted build leaves the previous file byte-identical and no debris.
-A symlink at a target is replaced, never followed. A lock file refuses a second build into the
-same folder while one runs.
+A build's files are staged together and renamed only once all of them are on disk, so a full
+disk or an interrupt halfway keeps every previous file. A symlink at a target is replaced, never
+followed. A lock file refuses a second build into the same folder while one runs.
 """
 
 from __future__ import annotations
@@ -34,7 +35,6 @@ def prepare_output(folder: Path) -> Path:
         raise OutputError(f"{folder}: cannot create the output folder: {exc.strerror}") from None
     if not os.access(folder, os.W_OK | os.X_OK):
         raise OutputError(f"{folder}: the output folder is not writable")
-    _remove_debris(folder)
     return folder
 
 
@@ -62,6 +62,7 @@ def build_lock(folder: Path) -> Iterator[None]:
                     f"{folder}: another build is writing to this folder; wait for it to finish"
                 ) from None
             raise
+        _remove_debris(folder)  # only under the lock: unlocked, they may be a live build's files
         try:
             yield
         finally:
@@ -72,18 +73,43 @@ def build_lock(folder: Path) -> Iterator[None]:
 
 def write_atomic(target: Path, data: bytes) -> None:
     """Write bytes to target via a temporary file and a rename; never follows a symlink there."""
-    folder = target.parent
-    fd, temp = tempfile.mkstemp(prefix=TEMP_PREFIX, suffix=target.suffix, dir=folder)
+    write_files({target: data})
+
+
+def write_files(files: dict[Path, bytes]) -> None:
+    """Write several files as a set: stage every one in a temporary file, then rename them all."""
+    for target in files:
+        if target.is_dir() and not target.is_symlink():
+            raise OutputError(f"{target}: is a folder where an output file goes; remove it")
+    staged: list[tuple[str, Path]] = []
+    current = next(iter(files), Path())
+    try:
+        for current, data in files.items():
+            staged.append((_stage(current, data), current))
+        while staged:
+            temp, current = staged[0]
+            os.replace(temp, current)  # replaces a symlink itself, not what it points to
+            staged.pop(0)
+    except BaseException as exc:
+        for temp, _ in staged:
+            with contextlib.suppress(OSError):
+                os.unlink(temp)
+        if isinstance(exc, OSError):
+            raise OutputError(f"{current}: could not write: {exc.strerror or exc}") from None
+        raise
+
+
+def _stage(target: Path, data: bytes) -> str:
+    """Write data to a synced temporary file beside target; return its path."""
+    fd, temp = tempfile.mkstemp(prefix=TEMP_PREFIX, suffix=target.suffix, dir=target.parent)
     try:
         with os.fdopen(fd, "wb") as handle:
             handle.write(data)
             handle.flush()
             os.fsync(handle.fileno())
         os.chmod(temp, 0o644)
-        os.replace(temp, target)  # replaces a symlink itself, not what it points to
-    except BaseException as exc:
+    except BaseException:
         with contextlib.suppress(OSError):
             os.unlink(temp)
-        if isinstance(exc, OSError):
-            raise OutputError(f"{target}: could not write: {exc.strerror or exc}") from None
         raise
+    return temp
