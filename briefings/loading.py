@@ -12,6 +12,7 @@ from __future__ import annotations
 import datetime as dt
 import difflib
 import os
+import re
 from collections.abc import Iterable
 from pathlib import Path
 from typing import Any, TypeVar
@@ -19,12 +20,14 @@ from typing import Any, TypeVar
 from pydantic import BaseModel, ValidationError
 
 from .errors import ContentError, Problem, relative
+from .markup import check_markdown
 from .model import Audience, CountryData, Point, Project, Seed, Settings, Topic
 from .strictyaml import Parsed, format_path, parse_yaml
 
 SETTINGS_FILE = "briefing.yaml"
 AUDIENCE_FILE = "audience.yaml"
 MAX_FILES = 2000
+_SLUG = re.compile(r"[a-z0-9]+(-[a-z0-9]+)*")
 
 M = TypeVar("M", bound=BaseModel)
 
@@ -188,10 +191,7 @@ def _yaml_files(folder: Path, collector: _Collector) -> list[Path]:
 
 
 def _stem_ok(path: Path, collector: _Collector) -> bool:
-    stem = path.stem
-    if stem and all(
-        (part.isalnum() and part.islower()) or part.isdigit() for part in stem.split("-")
-    ):
+    if _SLUG.fullmatch(path.stem):  # ASCII only: ids become file names, anchors and URLs
         return True
     collector.add(path, 0, 0, "", "file name must be a lowercase hyphen slug like 'un-voting.yaml'")
     return False
@@ -316,6 +316,9 @@ def _cross_check(project: Project, collector: _Collector) -> None:
         def where(*loc: Any, parsed: Parsed | None = parsed) -> tuple[int, int]:
             return parsed.where(loc) if parsed else (0, 0)
 
+        costly = check_markdown(topic.summary)
+        if costly:
+            collector.add(path, *where("summary"), "summary", costly)
         seen: dict[str, int] = {}
         for i, point in enumerate(topic.points):
             base = ("points", i)
@@ -379,6 +382,10 @@ def _check_point(
         add(("kind",), "a talking point needs 'use: raise|if-asked|avoid'")
     if point.use is not None and point.kind != "talking-point":
         add(("use",), f"only talking points have a use, not {_a(point.kind)}")
+    for name in ("headline", "body"):  # Markdown the converter would take too long over
+        costly = check_markdown(getattr(point, name) or "")
+        if costly:
+            add((name,), costly)
     for j, source in enumerate(point.sources):
         seed = project.seed(source.seed)
         if seed is None:
