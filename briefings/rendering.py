@@ -98,8 +98,8 @@ def _stylesheet(env: Any, medium: str, templates: TemplateRoots, audience_folder
         try:
             source, filename, _ = env.loader.get_source(env, name)
         except Exception as exc:  # TemplateNotFound: optional sheets may be missing
-            if name == "audience.css":
-                continue
+            if name == "audience.css" and getattr(exc, "message", None) == name:
+                continue  # absent; a refused one (a symlink out of its folder) is an error
             raise TemplateError(f"stylesheet not found: {name} ({exc})") from None
         if "</" in source:
             raise TemplateError(f"{filename}: a stylesheet may not contain '</'")
