@@ -12,7 +12,7 @@ import math
 from collections.abc import Iterable, Sequence
 
 from .errors import SelectionError
-from .model import Audience, Briefing, Omission, Point, Project, Section, marking_rank
+from .model import Audience, Briefing, Omission, Point, Project, Section, Topic, marking_rank
 
 
 def select_topics(project: Project, audience: Audience, wanted: Sequence[str] = ()) -> list[str]:
@@ -63,7 +63,7 @@ def assemble_briefing(project: Project, audience_id: str, topics: Sequence[str] 
             else:
                 omitted.append(_omit(point, *why))
         if kept:
-            sections.append(Section(topic=topic, points=tuple(kept)))
+            sections.append(_section(topic, tuple(kept)))
     return _briefing(project, audience, sections, omitted)
 
 
@@ -75,7 +75,7 @@ def cut_for_budget(briefing: Briefing, count: int) -> Briefing:
     for section in briefing.sections:
         kept = tuple(p for p in section.points if p.ref not in cut)
         if kept:
-            sections.append(Section(topic=section.topic, points=kept))
+            sections.append(_section(section.topic, kept))
     budget = briefing.audience.page_budget
     omitted = list(briefing.omitted) + [
         _omit(p, "budget", f"cut to fit the {budget}-page budget") for p in order[:count]
@@ -104,6 +104,13 @@ def estimate_cut(point_heights: Sequence[float], overflow: float) -> int:
         if total >= overflow:
             return count
     return max(1, math.ceil(len(point_heights)))
+
+
+def _section(topic: Topic, points: tuple[Point, ...]) -> Section:
+    """One topic as a briefing shows it; the topic inside carries only the kept points too."""
+    # So a point left out reaches no template, and editing it changes no briefing (and so no
+    # build's content hash): only the documents that include a changed point are re-rendered.
+    return Section(topic=topic.model_copy(update={"points": points}), points=points)
 
 
 def _briefing(
