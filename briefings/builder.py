@@ -296,8 +296,8 @@ def fit_budget(job: Job, warnings: list[str]):  # type: ignore[no-untyped-def]
         order = budget_order(briefing)
         if budget is None or layout.page_count <= budget or not order:
             break
-        heights = _point_heights(layout, briefing)
-        count = estimate_cut([heights.get(p.ref, 0.0) for p in order], _overflow(layout, budget))
+        heights, overflow = _measure(layout, briefing, budget)
+        count = estimate_cut([heights.get(p.ref, 0.0) for p in order], overflow)
         if job.strict:
             raise RenderError(
                 f"{briefing.audience.id}: {layout.page_count} pages, over the budget of {budget}; "
@@ -312,33 +312,23 @@ def fit_budget(job: Job, warnings: list[str]):  # type: ignore[no-untyped-def]
     return briefing, layout
 
 
-def _point_heights(layout, briefing: Briefing) -> dict[str, float]:  # type: ignore[no-untyped-def]
-    """Height each point takes, from where its anchor and the next one landed."""
-    page_height = layout.page_height()
+def _measure(layout, briefing: Briefing, budget: int) -> tuple[dict[str, float], float]:  # type: ignore[no-untyped-def]
+    """Return each point's height and how much point content sits on pages past the budget.
+
+    Heights come from each point's own box, so columns and page breaks do not skew them.
+    """
     positions = layout.anchor_positions("pt-")
-    ordered = []
+    heights: dict[str, float] = {}
+    overflow = 0.0
     for point in briefing.points():
-        anchor = f"pt-{point.topic}-{point.id}"
-        if anchor in positions:
-            page, y = positions[anchor]
-            ordered.append((point.ref, page * page_height + y))
-    end = layout.anchor_positions("end-of-document").get("end-of-document")
-    last = (end[0] * page_height + end[1]) if end else (layout.page_count * page_height)
-    heights = {}
-    for i, (ref, pos) in enumerate(ordered):
-        following = ordered[i + 1][1] if i + 1 < len(ordered) else last
-        heights[ref] = max(following - pos, 1.0)
-    return heights
-
-
-def _overflow(layout, budget: int) -> float:  # type: ignore[no-untyped-def]
-    page_height = layout.page_height()
-    end = layout.anchor_positions("end-of-document").get("end-of-document")
-    if end is None:
-        return (layout.page_count - budget) * page_height
-    page, y = end
-    # Content beyond the budget's last page, measured from where the overflow page begins.
-    return max((page - budget) * page_height + y - page_height * 0.08, page_height * 0.05)
+        found = positions.get(f"pt-{point.topic}-{point.id}")
+        if found is None:
+            continue
+        page, top, bottom = found
+        heights[point.ref] = max(bottom - top, 1.0) * 1.1  # plus the gap below it
+        if page >= budget:
+            overflow += heights[point.ref]
+    return heights, max(overflow, layout.page_height() * 0.05)
 
 
 def _job_key(job: Job, trees: dict[Path, str]) -> str:

@@ -131,13 +131,13 @@ class Layout:
         """Number of pages."""
         return len(self.document.pages)
 
-    def anchor_positions(self, prefix: str) -> dict[str, tuple[int, float]]:
-        """Map anchor ids starting with prefix to (page index, y)."""
-        found: dict[str, tuple[int, float]] = {}
+    def anchor_positions(self, prefix: str) -> dict[str, tuple[int, float, float]]:
+        """Map anchor ids starting with prefix to (page index, top y, bottom y) of their box."""
+        found: dict[str, tuple[int, float, float]] = {}
         for index, page in enumerate(self.document.pages):
             for name, box in page.anchors.items():  # (x1, y1, x2, y2)
                 if name.startswith(prefix):
-                    found.setdefault(name, (index, box[1]))
+                    found.setdefault(name, (index, box[1], box[3]))
         return found
 
     def page_height(self) -> float:

@@ -120,7 +120,12 @@ def _report_aliases(text: str, parsed: Parsed) -> bool:
             if isinstance(event, yaml.AliasEvent):
                 mark = event.start_mark
                 parsed.problems.append(
-                    (mark.line + 1, mark.column + 1, "", "YAML aliases (*name) are not allowed; write the value out")
+                    (
+                        mark.line + 1,
+                        mark.column + 1,
+                        "",
+                        "YAML aliases (*name) are not allowed; write the value out",
+                    )
                 )
     except yaml.YAMLError:
         return False  # the syntax error is reported by the full parse
