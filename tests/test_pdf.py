@@ -102,3 +102,35 @@ def test_staff_has_toc_with_page_numbers_and_bookmarks_for_points(built_book: Pa
     contents = reader.pages[1].extract_text()
     assert "Contents" in contents and "Kosovo" in contents
     assert len(outline_titles(reader)) > 40
+
+
+def test_planted_restricted_point_reaches_liaison_pdf_never_press(
+    project: Path, tmp_path: Path
+) -> None:
+    security = project / "content" / "security.yaml"
+    security.write_text(
+        security.read_text(encoding="utf-8")
+        + """
+  - id: planted-secret
+    kind: fact
+    headline: Planted restricted marker Zebra-Nine for the release gate.
+    priority: 1
+    marking: restricted
+    sources:
+      - seed: israel-balkans-2016
+        paragraphs: [6]
+    as_of: 2016-11-25
+""",
+        encoding="utf-8",
+    )
+    out = tmp_path / "out"
+    result = CliRunner().invoke(
+        cli, ["build", "-C", str(project), "-a", "liaison,press,principal", "-o", str(out)]
+    )
+    assert result.exit_code == 0, result.output
+    liaison = "\n".join(p.extract_text() for p in pypdf.PdfReader(out / "liaison.pdf").pages)
+    assert "Zebra-Nine" in liaison and "RESTRICTED" in liaison
+    for audience in ("press", "principal"):
+        text = "\n".join(p.extract_text() for p in pypdf.PdfReader(out / f"{audience}.pdf").pages)
+        assert "Zebra-Nine" not in text and "RESTRICTED" not in text
+        assert b"Zebra-Nine" not in (out / f"{audience}.html").read_bytes()
