@@ -50,6 +50,19 @@ def _complete(kind: str):  # type: ignore[no-untyped-def]
     return complete
 
 
+def _names_option(kind: str, help_text: str):  # type: ignore[no-untyped-def]
+    """The repeatable ``-a/--audience`` or ``-t/--topic`` option, with name completion."""
+    return click.option(
+        f"-{kind[0]}",
+        f"--{kind}",
+        f"{kind}s",
+        multiple=True,
+        metavar="NAME[,NAME]",
+        shell_complete=_complete(kind),
+        help=help_text,
+    )
+
+
 @click.group(context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
 @click.version_option(__version__, prog_name="briefing")
 def cli() -> None:
@@ -65,24 +78,8 @@ def cli() -> None:
 
 
 @cli.command()
-@click.option(
-    "-a",
-    "--audience",
-    "audiences",
-    multiple=True,
-    metavar="NAME[,NAME]",
-    shell_complete=_complete("audience"),
-    help="Audience to build (repeat or comma list; default all).",
-)
-@click.option(
-    "-t",
-    "--topic",
-    "topics",
-    multiple=True,
-    metavar="NAME[,NAME]",
-    shell_complete=_complete("topic"),
-    help="Topic to include (repeat or comma list; default the audience's).",
-)
+@_names_option("audience", "Audience to build (repeat or comma list; default all).")
+@_names_option("topic", "Topic to include (repeat or comma list; default the audience's).")
 @click.option(
     "-f",
     "--format",
@@ -285,24 +282,8 @@ def init(folder: Path, force: bool) -> None:
     help="Port on 127.0.0.1; 0 picks a free one.",
 )
 @click.option("--no-open", is_flag=True, help="Do not open a browser.")
-@click.option(
-    "-a",
-    "--audience",
-    "audiences",
-    multiple=True,
-    metavar="NAME[,NAME]",
-    shell_complete=_complete("audience"),
-    help="Audience to preview (default all).",
-)
-@click.option(
-    "-t",
-    "--topic",
-    "topics",
-    multiple=True,
-    metavar="NAME[,NAME]",
-    shell_complete=_complete("topic"),
-    help="Topic to include (default the audience's).",
-)
+@_names_option("audience", "Audience to preview (default all).")
+@_names_option("topic", "Topic to include (default the audience's).")
 @PROJECT_OPTION
 def preview(
     port: int, no_open: bool, audiences: tuple[str, ...], topics: tuple[str, ...], project: Path
