@@ -8,11 +8,20 @@ point left out with its reason. Nothing that is not in the briefing can reach a 
 from __future__ import annotations
 
 import datetime as dt
-import math
 from collections.abc import Iterable, Sequence
 
 from .errors import SelectionError
-from .model import Audience, Briefing, Omission, Point, Project, Section, Topic, marking_rank
+from .model import (
+    MARKINGS,
+    Audience,
+    Briefing,
+    Omission,
+    Point,
+    Project,
+    Section,
+    Topic,
+    marking_rank,
+)
 
 
 def select_topics(project: Project, audience: Audience, wanted: Sequence[str] = ()) -> list[str]:
@@ -103,7 +112,7 @@ def estimate_cut(point_heights: Sequence[float], overflow: float) -> int:
         total += height
         if total >= overflow:
             return count
-    return max(1, math.ceil(len(point_heights)))
+    return max(1, len(point_heights))  # not enough to cover it: everything cuttable
 
 
 def _section(topic: Topic, points: tuple[Point, ...]) -> Section:
@@ -133,8 +142,6 @@ def _briefing(
 
 def _banner(points: Iterable[Point]) -> str:
     ranks = [marking_rank(p.marking) for p in points]
-    from .model import MARKINGS
-
     return MARKINGS[max(ranks, default=0)]
 
 

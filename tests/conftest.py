@@ -37,3 +37,23 @@ def built_book(tmp_path_factory: pytest.TempPathFactory) -> Path:
     root = copy_project(tmp_path_factory.mktemp("book") / "project")
     build(root, jobs=2)
     return root / "output"
+
+
+def plant_restricted_point(project: Path, headline: str) -> None:
+    """Add a restricted priority-1 fact to the project's security topic (the release-gate test)."""
+    security = project / "content" / "security.yaml"
+    security.write_text(
+        security.read_text(encoding="utf-8")
+        + f"""
+  - id: planted-secret
+    kind: fact
+    headline: {headline}
+    priority: 1
+    marking: restricted
+    sources:
+      - seed: israel-balkans-2016
+        paragraphs: [6]
+    as_of: 2016-11-25
+""",
+        encoding="utf-8",
+    )

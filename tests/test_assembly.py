@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from conftest import plant_restricted_point
 
 from briefings import SelectionError, assemble_briefing, load_project
 from briefings.assembly import cut_for_budget
@@ -80,22 +81,7 @@ def test_budget_cuts_lowest_priority_last_first(book) -> None:
 
 
 def test_restricted_point_planted_reaches_liaison_never_press(project: Path) -> None:
-    security = project / "content" / "security.yaml"
-    security.write_text(
-        security.read_text(encoding="utf-8")
-        + """
-  - id: planted-secret
-    kind: fact
-    headline: A planted restricted fact for the release-gate test.
-    priority: 1
-    marking: restricted
-    sources:
-      - seed: israel-balkans-2016
-        paragraphs: [6]
-    as_of: 2016-11-25
-""",
-        encoding="utf-8",
-    )
+    plant_restricted_point(project, "A planted restricted fact for the release-gate test.")
     loaded = load_project(project)
     liaison = assemble_briefing(loaded, "liaison")
     assert "security.planted-secret" in {p.ref for p in liaison.points()}

@@ -7,6 +7,7 @@ from pathlib import Path
 import pypdf
 import pytest
 from click.testing import CliRunner
+from conftest import plant_restricted_point
 
 from briefings.cli import cli
 
@@ -107,22 +108,7 @@ def test_staff_has_toc_with_page_numbers_and_bookmarks_for_points(built_book: Pa
 def test_planted_restricted_point_reaches_liaison_pdf_never_press(
     project: Path, tmp_path: Path
 ) -> None:
-    security = project / "content" / "security.yaml"
-    security.write_text(
-        security.read_text(encoding="utf-8")
-        + """
-  - id: planted-secret
-    kind: fact
-    headline: Planted restricted marker Zebra-Nine for the release gate.
-    priority: 1
-    marking: restricted
-    sources:
-      - seed: israel-balkans-2016
-        paragraphs: [6]
-    as_of: 2016-11-25
-""",
-        encoding="utf-8",
-    )
+    plant_restricted_point(project, "Planted restricted marker Zebra-Nine for the release gate.")
     out = tmp_path / "out"
     result = CliRunner().invoke(
         cli, ["build", "-C", str(project), "-a", "liaison,press,principal", "-o", str(out)]
