@@ -139,7 +139,7 @@ def generate(
         count = points // topics + (1 if index < points % topics else 0)
         lines = [
             f"title: {_quote('Synthetic ' + topic_id.replace('-', ' '))}",
-            f"summary: {_quote(_sentence(rng, 14))}",
+            f"summary: {{text: {_quote(_sentence(rng, 14))}, marking: public}}",
             f"order: {index + 1}",
             f"countries: [{', '.join(rng.sample(COUNTRIES, 4))}]",
             "points:",

@@ -1,25 +1,30 @@
 """Assembly: project + audience + topic selection → a ``Briefing`` (pure; no files, no HTML).
 
 Picks the topics, filters every point by the audience's tags, marking ceiling, kinds and
-priorities, orders what is left, computes the banner from what is included, and records every
-point left out with its reason. Nothing that is not in the briefing can reach a template.
+priorities, and every other portion (topic summaries, source records and their notes, the
+figures' data) by its marking; orders what is left, computes the banner from everything
+included, and records every portion left out with its reason. Nothing that is not in the
+briefing can reach a template.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterator, Sequence
+from typing import Any
 
 from .errors import SelectionError
 from .model import (
-    MARKINGS,
     Audience,
     Briefing,
+    CountryData,
     Omission,
     Point,
     Project,
     Section,
+    Seed,
     Topic,
+    highest_marking,
     marking_rank,
 )
 
@@ -41,13 +46,23 @@ def exclusion(point: Point, audience: Audience) -> tuple[str, str] | None:
     """Say why a point cannot go to an audience, as (reason, detail), or None if it can."""
     if point.audiences and audience.id not in point.audiences:
         return "audience-tag", f"tagged for {', '.join(point.audiences)} only"
-    if marking_rank(point.marking) > marking_rank(audience.ceiling):
+    return profile_exclusion(point, audience)
+
+
+def profile_exclusion(point: Point, audience: Audience) -> tuple[str, str] | None:
+    """Say why the audience's profile (ceiling, kinds, priorities) keeps a point out, or None."""
+    if not within(point.marking, audience):
         return "ceiling", f"marked {point.marking}, above the {audience.ceiling} ceiling"
     if point.kind not in audience.kinds:
         return "kind", f"{point.kind} is not among the kinds this audience takes"
     if point.priority not in audience.priorities:
         return "priority", f"priority {point.priority} is not among {list(audience.priorities)}"
     return None
+
+
+def within(marking: str, audience: Audience) -> bool:
+    """Whether text with this marking may reach the audience (the release gate)."""
+    return marking_rank(marking) <= marking_rank(audience.ceiling)
 
 
 def assemble_briefing(project: Project, audience_id: str, topics: Sequence[str] = ()) -> Briefing:
@@ -72,7 +87,7 @@ def assemble_briefing(project: Project, audience_id: str, topics: Sequence[str] 
             else:
                 omitted.append(_omit(point, *why))
         if kept:
-            sections.append(_section(topic, tuple(kept)))
+            sections.append(_section(topic, tuple(kept), audience, omitted))
     return _briefing(project, audience, sections, omitted)
 
 
@@ -84,17 +99,14 @@ def cut_for_budget(briefing: Briefing, count: int) -> Briefing:
     for section in briefing.sections:
         kept = tuple(p for p in section.points if p.ref not in cut)
         if kept:
-            sections.append(_section(section.topic, kept))
+            sections.append(section.model_copy(update={"points": kept}))
     budget = briefing.audience.page_budget
     omitted = list(briefing.omitted) + [
         _omit(p, "budget", f"cut to fit the {budget}-page budget") for p in order[:count]
     ]
+    update = {"sections": tuple(sections), "omitted": tuple(omitted)}
     return briefing.model_copy(
-        update={
-            "sections": tuple(sections),
-            "omitted": tuple(omitted),
-            "banner": _banner(p for s in sections for p in s.points),
-        }
+        update={**update, "banner": banner_of(briefing.model_copy(update=update))}
     )
 
 
@@ -115,35 +127,128 @@ def estimate_cut(point_heights: Sequence[float], overflow: float) -> int:
     return max(1, len(point_heights))  # not enough to cover it: everything cuttable
 
 
-def _section(topic: Topic, points: tuple[Point, ...]) -> Section:
-    """One topic as a briefing shows it; the topic inside carries only the kept points too."""
-    # So a point left out reaches no template, and editing it changes no briefing (and so no
-    # build's content hash): only the documents that include a changed point are re-rendered.
-    return Section(topic=topic.model_copy(update={"points": points}), points=points)
+def disclosable(briefing: Briefing) -> Briefing:
+    """The briefing as its templates get it: omissions only if the audience shows them, and then
+    only points within its own ceiling (so a document never hints at what it may not hold)."""
+    audience = briefing.audience
+    told = tuple(
+        o
+        for o in briefing.omitted
+        if audience.show.omissions and o.portion == "point" and within(o.marking, audience)
+    )
+    return briefing.model_copy(update={"omitted": told})
+
+
+def banner_of(briefing: Briefing) -> str:
+    """The highest marking of everything the briefing holds: points, summaries, sources and
+    their notes, figure data, and the audience's own text."""
+    marks = [briefing.audience.marking]  # the fixed text of its profile and templates
+    for section in briefing.sections:
+        marks.extend(p.marking for p in section.points)
+        if section.summary is not None:
+            marks.append(section.summary.marking)
+    for seed in briefing.seeds:
+        marks.append(seed.marking)
+        marks.extend(note.marking for note in seed.notes)
+    data = briefing.country_data
+    if data is not None:
+        marks.append(data.marking)
+        marks.extend(item.marking or data.marking for item in (*data.countries, *data.events))
+    return highest_marking(marks)
+
+
+def _section(
+    topic: Topic, points: tuple[Point, ...], audience: Audience, omitted: list[Omission]
+) -> Section:
+    """One topic as the audience gets it: its summary only within the ceiling and when shown."""
+    # Only the kept points, so a point left out reaches no template, and editing it changes no
+    # briefing (and so no build's content hash): only documents that include it are re-rendered.
+    summary = topic.summary if audience.show.summary else None
+    if summary is not None and not within(summary.marking, audience):
+        omitted.append(_withheld(f"{topic.id} (summary)", "summary", summary.marking, audience))
+        summary = None
+    return Section(
+        id=topic.id,
+        title=topic.title,
+        order=topic.order,
+        countries=topic.countries,
+        summary=summary,
+        points=points,
+    )
 
 
 def _briefing(
     project: Project, audience: Audience, sections: list[Section], omitted: list[Omission]
 ) -> Briefing:
     included = [p for s in sections for p in s.points]
-    cited = {ref.seed for p in included for ref in p.sources}
     dates = [p.as_of for p in included] or [p.as_of for p in project.points()]
     information_date = project.settings.information_date or max(dates, default=dt.date(1970, 1, 1))
-    return Briefing(
+    cited = {ref.seed for p in included for ref in p.sources}
+    seeds = [s for s in project.seeds if s.id in cited] if audience.show.sources else []
+    briefing = Briefing(
         audience=audience,
         settings=project.settings,
         sections=tuple(sections),
-        banner=_banner(included),
-        omitted=tuple(omitted),
-        seeds=tuple(s for s in project.seeds if s.id in cited),
+        banner="public",
+        omitted=(),
+        seeds=tuple(_seeds(seeds, audience, omitted)),
         information_date=information_date,
+        country_data=_country_data(project.country_data, audience, omitted),
+    )
+    return briefing.model_copy(update={"omitted": tuple(omitted), "banner": banner_of(briefing)})
+
+
+def _seeds(seeds: list[Seed], audience: Audience, omitted: list[Omission]) -> Iterator[Seed]:
+    """The source records the audience may see, each with only the notes it may see."""
+    for seed in seeds:
+        if not within(seed.marking, audience):
+            omitted.append(_withheld(seed.id, "source", seed.marking, audience))
+            continue
+        notes = []
+        for i, note in enumerate(seed.notes):
+            if within(note.marking, audience):
+                notes.append(note)
+            else:
+                ref = f"{seed.id} (note {i + 1})"
+                omitted.append(_withheld(ref, "source-note", note.marking, audience))
+        yield seed.model_copy(update={"notes": tuple(notes)})
+
+
+def _country_data(
+    data: CountryData | None, audience: Audience, omitted: list[Omission]
+) -> CountryData | None:
+    """The figures' data for an audience that shows figures: only the rows it may see, each
+    stamped with its effective marking; nothing at all if the figures' own text is above it."""
+    if data is None or not audience.figures:
+        return None
+    if not within(data.marking, audience):
+        omitted.append(_withheld("figures", "figure-data", data.marking, audience))
+        return None
+    kept: dict[str, list[Any]] = {"countries": [], "events": []}
+    for name, rows in (("countries", data.countries), ("events", data.events)):
+        for row in rows:
+            marking = row.marking or data.marking
+            if within(marking, audience):
+                kept[name].append(row.model_copy(update={"marking": marking}))
+            else:
+                ref = f"figures: {row.code}" if name == "countries" else f"figures: event {row.date}"
+                omitted.append(_withheld(ref, "figure-data", marking, audience))
+    if not kept["countries"]:
+        return None
+    return data.model_copy(
+        update={"countries": tuple(kept["countries"]), "events": tuple(kept["events"])}
     )
 
 
-def _banner(points: Iterable[Point]) -> str:
-    ranks = [marking_rank(p.marking) for p in points]
-    return MARKINGS[max(ranks, default=0)]
+def _withheld(ref: str, portion: str, marking: str, audience: Audience) -> Omission:
+    return Omission(
+        ref=ref,
+        reason="ceiling",
+        detail=f"marked {marking}, above the {audience.ceiling} ceiling",
+        portion=portion,  # type: ignore[arg-type]
+        marking=marking,  # type: ignore[arg-type]
+    )
 
 
 def _omit(point: Point, reason: str, detail: str) -> Omission:
-    return Omission(ref=point.ref, reason=reason, detail=detail)  # type: ignore[arg-type]
+    return Omission(ref=point.ref, reason=reason, detail=detail, marking=point.marking)  # type: ignore[arg-type]

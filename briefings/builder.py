@@ -144,7 +144,7 @@ def build(
                 briefing=briefing,
                 formats=format_list,
                 templates=template_roots,
-                figures=_figures(project, briefing),
+                figures=_figures(briefing),
                 created=creation_time(briefing),
                 project_root=root_path,
                 strict=strict,
@@ -213,12 +213,12 @@ def _choose_audiences(project: Project, wanted: tuple[str, ...]) -> tuple[str, .
     return project.settings.audiences or known
 
 
-def _figures(project: Project, briefing: Briefing) -> dict[str, str]:
+def _figures(briefing: Briefing) -> dict[str, str]:
     if not briefing.audience.figures:
         return {}
     from .figures import render_figures
 
-    return render_figures(project, briefing)
+    return render_figures(briefing)
 
 
 def _run(

@@ -4,7 +4,9 @@ The loader already refuses what is wrong (a missing confidence, a source that do
 these are the things that are allowed but read badly: a headline that is not one short sentence,
 estimative language that breaks ICD 203 (two likelihood scales, confidence and likelihood in one
 sentence, vague hedges in a judgment), a point older than the staleness horizon or newer than the
-information date, and a Markdown list that Python-Markdown runs into the paragraph before it.
+information date, a Markdown list that Python-Markdown runs into the paragraph before it, and
+an audience tag that can never take effect (the audience's ceiling, kinds or priorities exclude
+the point anyway).
 The model holds no positions, so each topic file is parsed again to place every warning.
 """
 
@@ -16,6 +18,7 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
+from .assembly import profile_exclusion
 from .errors import Problem
 from .model import Point, Project, Topic
 from .strictyaml import Parsed, format_path, parse_yaml
@@ -104,6 +107,7 @@ def lint_project(project: Project) -> list[Lint]:
         for i, point in enumerate(topic.points):
             found.extend(_lint_point(point, i, place, majority))
             found.extend(_lint_dates(point, i, place, reference, project.settings.staleness_days))
+            found.extend(_lint_tags(point, i, place, project))
     return sorted(set(found))
 
 
@@ -255,6 +259,29 @@ def _lint_point(point: Point, i: int, place: _Placer, majority: str | None) -> I
             yield from _lint_estimative(body, point.body, place, majority)
     if point.body:
         yield from _lint_lists(body, point.body, place)
+
+
+def _lint_tags(point: Point, i: int, place: _Placer, project: Project) -> Iterator[Lint]:
+    """A tag for an audience whose profile keeps the point out anyway is a silent no-op."""
+    audiences = {a.id: a for a in project.audiences}
+    for j, tag in enumerate(point.audiences):
+        audience = audiences.get(tag)
+        why = profile_exclusion(point, audience) if audience is not None else None
+        if why is None or audience is None:
+            continue
+        reason, detail = why
+        fix = {
+            "ceiling": f"remove '{tag}' from 'audiences', or mark the point {audience.ceiling}",
+            "kind": f"remove '{tag}' from 'audiences', or add {point.kind} to its kinds",
+            "priority": f"remove '{tag}' from 'audiences', or change the priority to one of "
+            f"{', '.join(map(str, audience.priorities))}",
+        }[reason]
+        yield place.lint(
+            ("points", i, "audiences", j),
+            f"tagged for '{tag}', which never receives it: {detail}",
+            fix,
+            "audience-tag-ineffective",
+        )
 
 
 def _lint_estimative(

@@ -21,7 +21,16 @@ from pydantic import BaseModel, ValidationError
 
 from .errors import ContentError, Problem, relative
 from .markup import check_markdown
-from .model import Audience, CountryData, Point, Project, Seed, Settings, Topic
+from .model import (
+    Audience,
+    CountryData,
+    Point,
+    Project,
+    Seed,
+    Settings,
+    Topic,
+    marking_rank,
+)
 from .strictyaml import Parsed, format_path, parse_yaml
 
 SETTINGS_FILE = "briefing.yaml"
@@ -316,9 +325,9 @@ def _cross_check(project: Project, collector: _Collector) -> None:
         def where(*loc: Any, parsed: Parsed | None = parsed) -> tuple[int, int]:
             return parsed.where(loc) if parsed else (0, 0)
 
-        costly = check_markdown(topic.summary)
+        costly = check_markdown(topic.summary.text)
         if costly:
-            collector.add(path, *where("summary"), "summary", costly)
+            collector.add(path, *where("summary", "text"), "summary.text", costly)
         seen: dict[str, int] = {}
         for i, point in enumerate(topic.points):
             base = ("points", i)
@@ -398,6 +407,12 @@ def _check_point(
             )
             add(("sources", j, "seed"), f"unknown seed '{source.seed}'{hint}")
             continue
+        if marking_rank(seed.marking) > marking_rank(point.marking):
+            add(
+                ("marking",),
+                f"marked {point.marking}, below its source '{seed.id}' (marked {seed.marking}); "
+                f"mark the point {seed.marking} or higher",
+            )
         for k, n in enumerate(source.paragraphs):
             if seed.paragraph(n) is None:
                 add(

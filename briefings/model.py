@@ -7,6 +7,7 @@ takes; settings describe the project. Templates only ever see these objects.
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Iterable
 from typing import Annotated, Literal
 
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, StringConstraints
@@ -39,8 +40,25 @@ def marking_rank(marking: str) -> int:
     return MARKINGS.index(marking)
 
 
+def highest_marking(markings: Iterable[str]) -> str:
+    """The highest of some markings (public when there are none)."""
+    return MARKINGS[max((marking_rank(m) for m in markings), default=0)]
+
+
+def portion_mark(marking: str) -> str:
+    """The portion mark of a marking: P, I or R."""
+    return marking[:1].upper() if marking in MARKINGS else "?"
+
+
 class _Frozen(BaseModel):
     model_config = ConfigDict(frozen=True, extra="forbid", strict=False)
+
+
+class Portion(_Frozen):
+    """Text a document may print besides a point (a summary, a source note), with its marking."""
+
+    text: Text
+    marking: Marking
 
 
 class SourceRef(_Frozen):
@@ -82,7 +100,7 @@ class Topic(_Frozen):
     """One topic module: its bottom line and its points."""
 
     title: Line
-    summary: Line
+    summary: Portion = Field(description="The topic's bottom line: its text and its marking.")
     order: int
     countries: tuple[Country, ...] = ()
     points: tuple[Point, ...] = Field(min_length=1)
@@ -106,7 +124,10 @@ class Seed(_Frozen):
     author: Line | None = None
     publisher: Line | None = None
     description: Text
-    notes: tuple[Text, ...] = ()
+    marking: Marking = Field(description="Marking of the record's title, metadata and description.")
+    notes: tuple[Portion, ...] = Field(
+        default=(), description="Corrections to the source, each with its own marking."
+    )
     paragraphs: tuple[Paragraph, ...] = Field(min_length=1)
     id: str = Field(default="", exclude=True)
 
@@ -126,7 +147,11 @@ class Show(_Frozen):
     toc: bool = False
     cover: bool = False
     summary: bool = True
-    omissions: bool = False
+    omissions: bool = Field(
+        default=False,
+        description="Print a count of the points left out that are within this audience's "
+        "ceiling. Off by default: omissions belong in `build --explain`, not the document.",
+    )
 
 
 class Audience(_Frozen):
@@ -134,6 +159,10 @@ class Audience(_Frozen):
 
     title: Line
     description: Line
+    marking: Marking = Field(
+        description="Marking of the profile's own text (title, description, distribution) and of "
+        "the fixed text its templates print."
+    )
     layout: Layout
     kinds: tuple[Kind, ...] = KINDS
     priorities: tuple[Annotated[int, Field(ge=1, le=3)], ...] = (1, 2, 3)
@@ -193,18 +222,28 @@ class Project(_Frozen):
         return tuple(p for t in self.topics for p in t.points)
 
 
+PortionKind = Literal["point", "summary", "source", "source-note", "figure-data"]
+
+
 class Omission(_Frozen):
-    """A point left out of a briefing, and why."""
+    """A portion (usually a point) left out of a briefing, and why."""
 
     ref: str
     reason: Literal["topic", "ceiling", "kind", "priority", "audience-tag", "budget"]
     detail: str
+    portion: PortionKind = "point"
+    marking: Marking = "public"
 
 
 class Section(_Frozen):
-    """One topic as it appears in a briefing: only the points that survived selection."""
+    """One topic as one audience gets it: its summary only if the audience may see it, and only
+    the points that survived selection (never the raw ``Topic``)."""
 
-    topic: Topic
+    id: str
+    title: str
+    order: int
+    countries: tuple[Country, ...] = ()
+    summary: Portion | None = None
     points: tuple[Point, ...]
 
 
@@ -218,6 +257,7 @@ class Briefing(_Frozen):
     omitted: tuple[Omission, ...]
     seeds: tuple[Seed, ...]
     information_date: dt.date
+    country_data: CountryData | None = None  # only the rows this audience may see
 
     def points(self) -> tuple[Point, ...]:
         """Every included point, in reading order."""
@@ -279,6 +319,7 @@ class CountryRecord(_Frozen):
     code: Country
     name: Line
     group: CountryGroup
+    marking: Marking | None = Field(default=None, description="Defaults to the file's marking.")
     nato: NatoMembership
     eu: EuMembership
     kosovo: KosovoRecognition
@@ -290,6 +331,7 @@ class Event(_Frozen):
 
     date: When
     end: dt.date | None = None
+    marking: Marking | None = Field(default=None, description="Defaults to the file's marking.")
     label: Short
     countries: tuple[Country, ...] = ()
     source: SourceRef | None = None
@@ -300,6 +342,10 @@ class CountryData(_Frozen):
     """The figures' data: every state's statuses and the timeline's events, as of one date."""
 
     as_of: dt.date
+    marking: Marking = Field(
+        description="Marking of the figures' own text (titles, legends, notes) and the default "
+        "for every state and event."
+    )
     countries: tuple[CountryRecord, ...] = Field(min_length=1)
     events: tuple[Event, ...] = ()
     file: str = Field(default="", exclude=True)
@@ -310,3 +356,4 @@ class CountryData(_Frozen):
 
 
 Project.model_rebuild()
+Briefing.model_rebuild()

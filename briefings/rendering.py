@@ -22,6 +22,7 @@ from typing import Any
 from markupsafe import Markup
 
 from . import __version__
+from .assembly import disclosable
 from .errors import RenderError, TemplateError
 from .model import Briefing
 from .templating import deadline, make_environment, render_template
@@ -72,6 +73,7 @@ def template_context(
     briefing: Briefing, stylesheet: str, medium: str, figures: dict[str, str]
 ) -> dict[str, Any]:
     """Return the variables every template sees (documented in templates/README.md)."""
+    briefing = disclosable(briefing)
     return {
         "briefing": briefing,
         "audience": briefing.audience,

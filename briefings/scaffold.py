@@ -36,7 +36,9 @@ _TOPIC = """\
 # reader should take away. `briefing check` validates this file; `briefing schema` prints the
 # JSON Schema your editor uses (see the modeline above) to complete and check it as you type.
 title: Example topic
-summary: One sentence that is the bottom line of the whole topic; the memo puts it first.
+summary:                        # the topic's bottom line; the memo puts it first
+  text: One sentence that is the bottom line of the whole topic.
+  marking: public               # every printed text carries a marking, summaries too
 order: 10
 countries: []
 points:
@@ -114,6 +116,10 @@ author: null
 publisher: null
 description: >
   What the document is and how to read it, in one paragraph of our own words.
+marking: public                 # of this record's title, metadata and description
+notes:                          # corrections to the source, each with its own marking
+  - text: Where the source slips, say so here, and correct it in the points.
+    marking: internal
 paragraphs:
   - n: 1
     digest: The first paragraph's claim, digested in our own words.

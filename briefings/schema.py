@@ -27,7 +27,8 @@ SCHEMAS: dict[str, tuple[type[BaseModel], str]] = {
 DESCRIPTIONS: dict[str, dict[str, str]] = {
     "Topic": {
         "title": "The topic's title, as a section heading.",
-        "summary": "One sentence: the topic's bottom line.",
+        "summary": "The topic's bottom line (one sentence) and its marking: "
+        "{text: ..., marking: public|internal|restricted}.",
         "order": "Sorts topics (lowest first) where an audience does not list its own order.",
         "countries": "ISO 3166-1 alpha-2 codes of the countries the topic concerns (XK = Kosovo).",
         "points": "The points: one thing a reader should take away, each.",

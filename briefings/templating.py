@@ -30,6 +30,7 @@ from jinja2.sandbox import ImmutableSandboxedEnvironment
 
 from .errors import BriefingError, TemplateError, relative
 from .markup import render_inline, render_markdown
+from .model import portion_mark
 
 SHIPPED = "shipped:"
 MAX_TEMPLATE_BYTES = 512 * 1024
@@ -99,11 +100,7 @@ def make_environment(
     env.filters["markdown"] = lambda text: jinja2.utils.markupsafe.Markup(render_markdown(text))
     env.filters["inline"] = lambda text: jinja2.utils.markupsafe.Markup(render_inline(text))
     env.filters["upper_marking"] = lambda marking: str(marking).upper()
-    env.filters["portion"] = lambda marking: {
-        "public": "P",
-        "internal": "I",
-        "restricted": "R",
-    }.get(str(marking), "?")
+    env.filters["portion"] = lambda marking: portion_mark(str(marking))
     env.filters["date"] = _format_date
     env.filters["shorten"] = _shorten
     env.filters = {name: _bounded_filter(name, f) for name, f in env.filters.items()}

@@ -44,7 +44,7 @@ SECRET = "PLANTED-SECRET-7f3a9c1e"
 INSIDE = "INSIDE-ROOT-MARKER-52d1"
 VALID_TOPIC = """\
 title: Hostile
-summary: A topic written to attack the loader.
+summary: {text: A topic written to attack the loader., marking: public}
 order: 99
 points:
   - id: first

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from html import escape
 
-from ..model import CountryData, CountryRecord
+from ..model import CountryData, CountryRecord, portion_mark
 from .legend import DIMENSIONS, cite, format_date, status_key, status_of, status_text, swatch
 
 COLUMNS = ("nato", "eu", "kosovo", "leaning")
@@ -35,7 +35,7 @@ def _attr(text: str) -> str:
     return '"' + escape(text, quote=True) + '"'
 
 
-def render_matrix_figure(data: CountryData) -> str:
+def render_matrix_figure(data: CountryData, *, portion_marks: bool = False) -> str:
     """The alignment table with its title, legend and note, as a ``<figure>``."""
     title = f"Alignment of the Balkan states and outside actors, {format_date(data.as_of)}"
     head = "".join(
@@ -54,9 +54,15 @@ def render_matrix_figure(data: CountryData) -> str:
         ]
         for country in members:
             cells = "".join(_cell(country, d) for d in COLUMNS)
+            marking = country.marking or data.marking
+            mark = (
+                f'<span class="portion" title="{marking}">({portion_mark(marking)})</span> '
+                if portion_marks
+                else ""
+            )
             rows.append(
-                f'<tr data-code="{country.code}"><th scope="row">{escape(country.name)}</th>'
-                f"{cells}</tr>"
+                f'<tr data-code="{country.code}" data-marking="{marking}"><th scope="row">'
+                f"{mark}{escape(country.name)}</th>{cells}</tr>"
             )
         bodies.append("<tbody>\n" + "\n".join(rows) + "\n</tbody>")
 
