@@ -23,7 +23,7 @@ from .errors import RenderError, SelectionError
 from .loading import load_project
 from .model import FORMATS, Briefing, Omission, Project
 from .output import build_lock, prepare_output, write_files
-from .rendering import TemplateRoots, layout_pdf, render_html, write_pdf_bytes
+from .rendering import Layout, TemplateRoots, layout_pdf, render_html, write_pdf_bytes
 
 MANIFEST_NAME = ".briefing-manifest.json"
 MAX_LAYOUT_PASSES = 6
@@ -260,6 +260,7 @@ def render_job(job: Job) -> Rendered:
         briefing, layout = fit_budget(job, warnings)
         pages = layout.page_count
         if "pdf" in job.formats:
+            warnings.extend(preflight_warnings(layout, briefing))
             pdf = write_pdf_bytes(layout, job.created)
             warnings.extend(w for w in layout.warnings if w not in warnings)
     files: dict[str, bytes] = {}
@@ -276,6 +277,15 @@ def render_job(job: Job) -> Rendered:
         elif fmt == "pdf" and pdf is not None:
             files["pdf"] = pdf
     return Rendered(briefing.audience.id, files, pages, warnings, briefing.omitted, briefing.banner)
+
+
+def preflight_warnings(layout: Layout, briefing: Briefing) -> list[str]:
+    """Inspect the laid-out pages as a reviewer would; each defect becomes a warning."""
+    from .preflight import check_pages
+
+    name = f"{briefing.audience.id}.pdf"
+    findings = check_pages(layout.document, min_fill=briefing.audience.preflight.min_fill)
+    return [f"preflight: {name} {finding.message}" for finding in findings]
 
 
 def fit_budget(job: Job, warnings: list[str]):  # type: ignore[no-untyped-def]

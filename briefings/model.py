@@ -154,6 +154,16 @@ class Show(_Frozen):
     )
 
 
+class Preflight(_Frozen):
+    """What the layout preflight accepts in an audience's PDF."""
+
+    min_fill: Annotated[float, Field(ge=0, le=1)] = Field(
+        default=0.3,
+        description="A page (not the last, not one marked data-preflight=sparse) whose content "
+        "fills less than this share of its body height is reported.",
+    )
+
+
 class Audience(_Frozen):
     """A reader and what their document takes, in what order, and how it looks."""
 
@@ -174,6 +184,7 @@ class Audience(_Frozen):
     distribution: Line = "Distribution as marked."
     figures: tuple[Figure, ...] = ()
     map_status: Literal["nato", "eu", "kosovo"] = "nato"
+    preflight: Preflight = Preflight()
     id: str = Field(default="", exclude=True)
     folder: str = Field(default="", exclude=True)
 
