@@ -141,7 +141,12 @@ def _enter(box: Any, context: _Context, page: _Page) -> _Context:
     if isinstance(box, boxes.LineBox):
         changes["line"] = len(page.lines)
         page.lines.append([])
-    if box.style["overflow"] != "visible" and not isinstance(box, boxes.ReplacedBox):
+    # overflow applies to block containers only: an inline box (such as a broken image's alt
+    # text, which keeps the UA's img overflow: hidden) clips nothing.
+    clips = isinstance(
+        box, boxes.BlockContainerBox | boxes.FlexContainerBox | boxes.GridContainerBox
+    )
+    if box.style["overflow"] != "visible" and clips:
         x, y = box.padding_box_x(), box.padding_box_y()
         padding = (x, y, x + box.padding_width(), y + box.padding_height())
         changes.update(clip=_intersect(context.clip, padding), clipper=id(box))

@@ -367,7 +367,7 @@ def test_no_yes_and_dates_stay_text_where_text_belongs(scene: Scene) -> None:
     text = (
         VALID_TOPIC.replace('headline: "A headline."', "headline: NO")
         .replace("order: 99", "order: 99\ncountries: [NO, ON]")
-        .replace("marking: public", "marking: public\n    attribution: 2016-11-25")
+        .replace("    marking: public", "    marking: public\n    attribution: 2016-11-25")
     )
     scene.topic(text)
     project = load_project(scene.project)
