@@ -231,7 +231,9 @@ def _country_data(
             if within(marking, audience):
                 kept[name].append(row.model_copy(update={"marking": marking}))
             else:
-                ref = f"figures: {row.code}" if name == "countries" else f"figures: event {row.date}"
+                ref = (
+                    f"figures: {row.code}" if name == "countries" else f"figures: event {row.date}"
+                )
                 omitted.append(_withheld(ref, "figure-data", marking, audience))
     if not kept["countries"]:
         return None

@@ -36,7 +36,10 @@ def problems(project: Path) -> list[str]:
 
 
 def topic_with(point_fields: str) -> str:
-    return "title: Test\nsummary: {text: A test topic., marking: public}\norder: 99\npoints:\n" + point_fields
+    return (
+        "title: Test\nsummary: {text: A test topic., marking: public}\norder: 99\npoints:\n"
+        + point_fields
+    )
 
 
 def test_real_project_loads_into_frozen_objects() -> None:
@@ -71,7 +74,11 @@ def test_wrong_enum_names_the_choices(project: Path) -> None:
 def test_all_problems_are_reported_together(project: Path) -> None:
     bad = GOOD_POINT.replace("priority: 2", "priority: 7").replace("kind: fact", "kind: rumour")
     write_topic(project, topic_with(bad))
-    write_topic(project, "title: Other\nsummary: {text: x, marking: public}\norder: nine\npoints: []\n", name="zz-other")
+    write_topic(
+        project,
+        "title: Other\nsummary: {text: x, marking: public}\norder: nine\npoints: []\n",
+        name="zz-other",
+    )
     found = problems(project)
     assert (
         "content/zz-test.yaml:6:5: points[0].kind: expected fact|assessment|recommendation|talking-point|risk, got 'rumour'"

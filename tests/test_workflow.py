@@ -129,7 +129,13 @@ def test_schema_flags_what_the_loader_refuses() -> None:
         "as_of": "2016-11-25",
         "topic": "kosovo",
     }
-    topic = {"title": "T", "summary": {"text": "S", "marking": "public"}, "order": 1, "points": [point], "id": "t"}
+    topic = {
+        "title": "T",
+        "summary": {"text": "S", "marking": "public"},
+        "order": 1,
+        "points": [point],
+        "id": "t",
+    }
     messages = sorted(e.message for e in validator.iter_errors(topic))
     assert "Additional properties are not allowed ('id' was unexpected)" in messages
     point_errors = sorted(e.message for e in validator.iter_errors({**topic, "id": None}))
@@ -291,7 +297,12 @@ def test_staleness_is_measured_from_the_newest_point_without_an_information_date
 
 def test_check_handles_5000_points(project: Path) -> None:
     # Speed is the benchmark's to measure (./brief bench), not a timed assertion here.
-    lines = ["title: Bulk", "summary: {text: Many points., marking: public}", "order: 99", "points:"]
+    lines = [
+        "title: Bulk",
+        "summary: {text: Many points., marking: public}",
+        "order: 99",
+        "points:",
+    ]
     for i in range(5000):
         lines += [
             f"  - id: p{i}",
@@ -313,7 +324,6 @@ def test_check_handles_5000_points(project: Path) -> None:
     result = run("check", "-C", str(project))
     assert result.exit_code == 0, result.output
     assert "5071 points" in result.output
-
 
 
 # --- sources ----------------------------------------------------------------------------------

@@ -35,7 +35,9 @@ def render_figures(briefing: Briefing) -> dict[str, str]:
     from .timeline import render_timeline_figure
 
     marks = audience.show.portion_marks
-    countries = highest_marking([data.marking, *(c.marking or data.marking for c in data.countries)])
+    countries = highest_marking(
+        [data.marking, *(c.marking or data.marking for c in data.countries)]
+    )
     events = highest_marking([data.marking, *(e.marking or data.marking for e in data.events)])
     figures: dict[str, str] = {}
     for name in wanted:
