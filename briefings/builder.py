@@ -36,7 +36,6 @@ class Job:
     briefing: Briefing
     formats: tuple[str, ...]
     templates: TemplateRoots
-    figures: dict[str, str]
     created: dt.datetime
     project_root: Path
     strict: bool
@@ -144,7 +143,6 @@ def build(
                 briefing=briefing,
                 formats=format_list,
                 templates=template_roots,
-                figures=_figures(briefing),
                 created=creation_time(briefing),
                 project_root=root_path,
                 strict=strict,
@@ -213,14 +211,6 @@ def _choose_audiences(project: Project, wanted: tuple[str, ...]) -> tuple[str, .
     return project.settings.audiences or known
 
 
-def _figures(briefing: Briefing) -> dict[str, str]:
-    if not briefing.audience.figures:
-        return {}
-    from .figures import render_figures
-
-    return render_figures(briefing)
-
-
 def _run(
     pending: list[tuple[Job, str]],
     jobs: int | None,
@@ -270,7 +260,6 @@ def render_job(job: Job) -> Rendered:
                 briefing,
                 job.templates,
                 medium="screen",
-                figures=job.figures,
                 project_root=job.project_root,
             )
             files["html"] = html.encode("utf-8")
@@ -298,7 +287,6 @@ def fit_budget(job: Job, warnings: list[str]):  # type: ignore[no-untyped-def]
             briefing,
             job.templates,
             medium="print",
-            figures=job.figures,
             project_root=job.project_root,
         )
         layout = layout_pdf(html, roots, job.templates.shared)
@@ -345,10 +333,9 @@ def _job_key(job: Job, trees: dict[Path, str]) -> str:
     """Hash everything that decides a job's output: content, templates, fonts, options."""
     digest = hashlib.sha256()
     digest.update(f"briefings {__version__}\n".encode())
+    # The briefing holds all that is rendered (the figures are drawn from its country_data).
     digest.update(job.briefing.model_dump_json().encode())
-    digest.update(
-        json.dumps([job.formats, job.figures, job.created.isoformat(), job.strict]).encode()
-    )
+    digest.update(json.dumps([job.formats, job.created.isoformat(), job.strict]).encode())
     for folder in job.templates.roots(Path(job.briefing.audience.folder)):
         if folder not in trees:  # each folder hashed once per build
             trees[folder] = _tree_digest(folder)

@@ -59,13 +59,12 @@ def render_html(
     templates: TemplateRoots,
     *,
     medium: str = "screen",
-    figures: dict[str, str] | None = None,
     project_root: Path | None = None,
 ) -> str:
     """Render a briefing to an HTML page for the screen (self-contained) or for print."""
     env = make_environment(templates.shared, Path(briefing.audience.folder), templates.user)
     stylesheet = _stylesheet(env, medium, templates, Path(briefing.audience.folder))
-    context = template_context(briefing, stylesheet, medium, figures or {})
+    context = template_context(briefing, stylesheet, medium, render_figures(briefing))
     return render_template(env, ENTRY_TEMPLATE, context, project_root)
 
 
@@ -91,6 +90,15 @@ def template_context(
         "use_labels": USE_LABELS,
         "generator": f"briefings {__version__}",
     }
+
+
+def render_figures(briefing: Briefing) -> dict[str, str]:
+    """The figures the audience's profile lists, drawn from the data it may see."""
+    if not briefing.audience.figures:
+        return {}
+    from .figures import render_figures as draw
+
+    return draw(briefing)
 
 
 def _stylesheet(env: Any, medium: str, templates: TemplateRoots, audience_folder: Path) -> str:
