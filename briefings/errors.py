@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 
 @dataclass(frozen=True, order=True)
@@ -35,7 +36,7 @@ class BriefingError(Exception):
         super().__init__(message)
         self.problems = tuple(problems)
 
-    def __reduce__(self):  # type: ignore[no-untyped-def]
+    def __reduce__(self) -> tuple[Any, ...]:
         # Keep the problems when an error crosses from a worker process.
         return (_rebuild, (type(self), self.args[0], self.problems))
 
@@ -76,14 +77,14 @@ class SelectionError(BriefingError):
     exit_code = 2
 
     def __init__(self, kind: str, name: str, valid: tuple[str, ...]) -> None:
-        import difflib
+        from .suggest import closest
 
-        close = difflib.get_close_matches(name, valid, n=1, cutoff=0.5)
-        hint = f" Did you mean '{close[0]}'?" if close else ""
+        close = closest(name, valid)
+        hint = f" Did you mean '{close}'?" if close else ""
         message = f"unknown {kind} '{name}'.{hint} Valid {kind}s: {', '.join(valid)}"
         super().__init__(message)
         self.kind, self.name, self.valid = kind, name, valid
-        self.suggestion = close[0] if close else None
+        self.suggestion = close
 
 
 def relative(path: Path, root: Path | None) -> str:

@@ -7,14 +7,15 @@ sentence, vague hedges in a judgment), a point older than the staleness horizon 
 information date, a Markdown list that Python-Markdown runs into the paragraph before it, and
 an audience tag that can never take effect (the audience's ceiling, kinds or priorities exclude
 the point anyway).
-The model holds no positions, so each topic file is parsed again to place every warning.
+Warnings are placed with the positions loading kept (``load_project_with_positions``); without
+them, a topic file is parsed again on its first warning.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import re
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -90,8 +91,12 @@ class Lint:
         return f"{where}; {self.fix} [{self.rule}]"
 
 
-def lint_project(project: Project) -> list[Lint]:
-    """Return every warning about the project's points, in file and line order."""
+def lint_project(project: Project, positions: Mapping[str, Parsed] | None = None) -> list[Lint]:
+    """Return every warning about the project's points, in file and line order.
+
+    ``positions`` are the parsed files from ``load_project_with_positions``, by relative path;
+    a topic file not in them is parsed again to place its warnings.
+    """
     root = Path(project.root)
     judgments = [
         (topic, i, point)
@@ -103,7 +108,7 @@ def lint_project(project: Project) -> list[Lint]:
     reference = _reference_date(project)
     found: list[Lint] = []
     for topic in project.topics:
-        place = _Placer(root, topic)
+        place = _Placer(root, topic, (positions or {}).get(topic.file))
         for i, point in enumerate(topic.points):
             found.extend(_lint_point(point, i, place, majority))
             found.extend(_lint_dates(point, i, place, reference, project.settings.staleness_days))
@@ -132,7 +137,7 @@ def _majority_scale(points: Iterable[Point]) -> str | None:
 
 def _term(match: re.Match[str]) -> tuple[str, str, str]:
     """Return (the words matched, their scale, the same step on the other scale)."""
-    index = int(match.lastgroup[1:])  # type: ignore[index]
+    index = int((match.lastgroup or "t0")[1:])  # groups are named t0, t1, ...
     _, scale, counterpart = _LIKELIHOOD[index]
     return " ".join(match.group().split()), scale, counterpart
 
@@ -140,26 +145,32 @@ def _term(match: re.Match[str]) -> tuple[str, str, str]:
 class _Placer:
     """Finds the line and column of a point's field, or of a phrase inside it, in its file."""
 
-    def __init__(self, root: Path, topic: Topic) -> None:
+    def __init__(self, root: Path, topic: Topic, parsed: Parsed | None = None) -> None:
         self.file = topic.file
         self.path = root / topic.file
-        self._parsed: Parsed | None = None
-        self.text = ""
-        self.starts = [0]
+        self._parsed = parsed
+        self._starts: list[int] | None = None
 
     @property
     def parsed(self) -> Parsed:
-        """The file parsed again, on the first warning only: most files have none."""
+        """The file as loading parsed it, else parsed again on the first warning only."""
         if self._parsed is None:
-            self._parsed = Parsed()
             try:
-                raw = self.path.read_bytes()
+                self._parsed = parse_yaml(self.path.read_bytes())
             except OSError:
-                return self._parsed
-            self._parsed = parse_yaml(raw)
-            self.text = raw.decode("utf-8-sig", errors="replace")
-            self.starts.extend(m.end() for m in re.finditer("\n", self.text))
+                self._parsed = Parsed()
         return self._parsed
+
+    @property
+    def text(self) -> str:
+        return self.parsed.text
+
+    @property
+    def starts(self) -> list[int]:
+        """The offset at which each line of the file starts."""
+        if self._starts is None:
+            self._starts = [0, *(m.end() for m in re.finditer("\n", self.text))]
+        return self._starts
 
     def lint(
         self,

@@ -3,7 +3,8 @@
 A deliberately small YAML: no tags, anchors or aliases, no duplicate keys, no implicit dates or
 yes/no booleans (``NO`` stays the string ``"NO"``); only ``true``/``false``, whole numbers and
 ``null`` are typed. Every problem is collected with its line and column instead of stopping at the
-first.
+first; when the text still reads as data (a duplicate key keeps its first value, an unused anchor
+changes nothing) the data is kept too, so the file can be validated as well.
 """
 
 from __future__ import annotations
@@ -17,7 +18,7 @@ import yaml
 try:  # The C parser is ~10x faster; the pure one behaves the same.
     from yaml import CSafeLoader as _BaseLoader
 except ImportError:  # pragma: no cover - depends on how PyYAML was built
-    from yaml import SafeLoader as _BaseLoader  # type: ignore[assignment]
+    from yaml import SafeLoader as _BaseLoader
 
 MAX_BYTES = 2 * 1024 * 1024
 MAX_DEPTH = 24
@@ -30,13 +31,24 @@ _INT = re.compile(r"[-+]?[0-9]+")
 Path_ = tuple[str | int, ...]
 
 
+ALIAS_MESSAGE = "YAML aliases (*name) are not allowed; write the value out"
+ANCHOR_MESSAGE = "YAML anchors (&name) are not allowed; remove '&{name}'"
+
+
 @dataclass
 class Parsed:
-    """The data of one YAML file, where each value sits, and what was wrong with it."""
+    """The data of one YAML file, where each value sits, and what was wrong with it.
+
+    ``readable`` says the text became data despite the problems; ``spoiled`` holds the paths
+    whose value was dropped (set to None) because of one, so validation can stay quiet there.
+    """
 
     data: Any = None
     positions: dict[Path_, tuple[int, int]] = field(default_factory=dict)
     problems: list[tuple[int, int, str, str]] = field(default_factory=list)
+    text: str = ""
+    readable: bool = False
+    spoiled: set[Path_] = field(default_factory=set)
 
     def where(self, path: Path_) -> tuple[int, int]:
         """Return (line, column) of the value at path, or of its nearest located parent."""
@@ -48,7 +60,7 @@ class Parsed:
         return self.positions.get((), (1, 1))
 
 
-class _Loader(_BaseLoader):  # type: ignore[misc, valid-type]
+class _Loader(_BaseLoader):
     """Resolves every untagged value to str/seq/map; typing is done by ``_plain``."""
 
     def resolve(self, kind: type, value: Any, implicit: Any) -> str:
@@ -73,23 +85,11 @@ def format_path(path: Path_) -> str:
 def parse_yaml(raw: bytes) -> Parsed:
     """Parse YAML bytes strictly; never raises for bad input, reports problems instead."""
     parsed = Parsed()
-    if len(raw) > MAX_BYTES:
-        parsed.problems.append(
-            (1, 1, "", f"file is {len(raw):,} bytes; the limit is {MAX_BYTES:,}")
-        )
+    text = _decode(raw, parsed)
+    if text is None:
         return parsed
-    try:
-        text = raw.decode("utf-8-sig")
-    except UnicodeDecodeError as exc:
-        line = raw[: exc.start].count(b"\n") + 1
-        column = exc.start - (raw.rfind(b"\n", 0, exc.start) + 1) + 1
-        parsed.problems.append((line, column, "", "not valid UTF-8; save the file as UTF-8"))
-        return parsed
-    if "\x00" in text:
-        line = text[: text.index("\x00")].count("\n") + 1
-        parsed.problems.append((line, 1, "", "contains a NUL character; is this a text file?"))
-        return parsed
-    if "*" in text and _report_aliases(text, parsed):
+    parsed.text = text
+    if ("*" in text or "&" in text) and _report_anchors(text, parsed):
         return parsed
     try:
         loader = _Loader(text)
@@ -106,6 +106,7 @@ def parse_yaml(raw: bytes) -> Parsed:
     except yaml.YAMLError as exc:
         parsed.problems.append((1, 1, "", f"YAML syntax: {exc}"))
         return parsed
+    parsed.readable = True
     if node is None:
         parsed.positions[()] = (1, 1)
         return parsed
@@ -113,23 +114,53 @@ def parse_yaml(raw: bytes) -> Parsed:
     return parsed
 
 
-def _report_aliases(text: str, parsed: Parsed) -> bool:
-    """Report each alias where it is written (the composer would hide it behind its anchor)."""
+def _decode(raw: bytes, parsed: Parsed) -> str | None:
+    """Return the text of a file that is small enough, UTF-8 and free of NULs, else None."""
+    if len(raw) > MAX_BYTES:
+        parsed.problems.append(
+            (1, 1, "", f"file is {len(raw):,} bytes; the limit is {MAX_BYTES:,}")
+        )
+        return None
+    try:
+        text = raw.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        line = raw[: exc.start].count(b"\n") + 1
+        column = exc.start - (raw.rfind(b"\n", 0, exc.start) + 1) + 1
+        parsed.problems.append((line, column, "", "not valid UTF-8; save the file as UTF-8"))
+        return None
+    if "\x00" in text:
+        line = text[: text.index("\x00")].count("\n") + 1
+        parsed.problems.append((line, 1, "", "contains a NUL character; is this a text file?"))
+        return None
+    return text
+
+
+def _report_anchors(text: str, parsed: Parsed) -> bool:
+    """Report each alias and each unused anchor where it is written; True if there is an alias.
+
+    An alias must be caught before composing (the composer would hide it behind its anchor, and
+    a billion-laughs file would expand); an unused anchor leaves the data as written.
+    """
+    anchors: list[tuple[str, yaml.Mark]] = []
+    aliased: set[str] = set()
     try:
         for event in yaml.parse(text, Loader=_Loader):
             if isinstance(event, yaml.AliasEvent):
-                mark = event.start_mark
-                parsed.problems.append(
-                    (
-                        mark.line + 1,
-                        mark.column + 1,
-                        "",
-                        "YAML aliases (*name) are not allowed; write the value out",
-                    )
-                )
+                aliased.add(event.anchor)
+                _mark_problem(parsed, event.start_mark, ALIAS_MESSAGE)
+            elif getattr(event, "anchor", None) is not None:
+                anchors.append((event.anchor, event.start_mark))
     except yaml.YAMLError:
+        parsed.problems.clear()
         return False  # the syntax error is reported by the full parse
-    return bool(parsed.problems)
+    for name, mark in anchors:
+        if name not in aliased:
+            _mark_problem(parsed, mark, ANCHOR_MESSAGE.format(name=name))
+    return bool(aliased)
+
+
+def _mark_problem(parsed: Parsed, mark: yaml.Mark, message: str) -> None:
+    parsed.problems.append((mark.line + 1, mark.column + 1, "", message))
 
 
 class _Walker:
@@ -137,9 +168,11 @@ class _Walker:
         self.parsed = parsed
         self.seen: set[int] = set()
 
-    def problem(self, node: yaml.Node, path: Path_, message: str) -> None:
+    def problem(self, node: yaml.Node, path: Path_, message: str, spoiled: bool = True) -> None:
         mark = node.start_mark
         self.parsed.problems.append((mark.line + 1, mark.column + 1, format_path(path), message))
+        if spoiled:
+            self.parsed.spoiled.add(path)
 
     def value(self, node: yaml.Node, path: Path_, depth: int) -> Any:
         self.parsed.positions.setdefault(
@@ -147,7 +180,7 @@ class _Walker:
         )
         if id(node) in self.seen:
             # The composer hands back the anchored node again for an alias.
-            self.problem(node, path, "YAML aliases (*name) are not allowed; write the value out")
+            self.problem(node, path, ALIAS_MESSAGE)
             return None
         self.seen.add(id(node))
         if depth > MAX_DEPTH:
@@ -164,14 +197,15 @@ class _Walker:
         first_line: dict[str, int] = {}
         for key_node, value_node in node.value:
             if not isinstance(key_node, yaml.ScalarNode) or key_node.tag != _STR:
-                self.problem(key_node, path, "keys must be plain names")
+                self.problem(key_node, path, "keys must be plain names", spoiled=False)
                 continue
             key = key_node.value
             line = key_node.start_mark.line + 1
             if key in first_line:
-                self.problem(
-                    key_node, (*path, key), f"duplicate key (first at line {first_line[key]})"
+                message = (
+                    f"duplicate key (first at line {first_line[key]}); the first value is used"
                 )
+                self.problem(key_node, (*path, key), message, spoiled=False)
                 continue
             first_line[key] = line
             self.parsed.positions[(*path, key)] = (line, key_node.start_mark.column + 1)

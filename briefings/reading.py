@@ -1,0 +1,138 @@
+"""Reading: one kind of file on disk → its parsed data and validated object, problems placed.
+
+The ``Collector`` keeps every problem of every file (so all are reported together) and every
+parsed file (so a message found later, by a cross-check or by lint, is placed at its line).
+A ``SourceFile`` keeps what one file became, even when it did not validate as a whole, so the
+parts that did can still be checked.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Generic, TypeVar
+
+from pydantic import BaseModel
+
+from .errors import Problem, relative
+from .model import Audience, Topic
+from .strictyaml import Parsed, format_path, parse_yaml
+from .validation import Checked, Loc, Located, refuse_point_topic, validate
+
+M = TypeVar("M", bound=BaseModel)
+
+_SLUG = re.compile(r"[a-z0-9]+(-[a-z0-9]+)*")
+
+
+class Collector:
+    """Gathers problems from every file so they are reported together, and keeps each parse."""
+
+    def __init__(self, root: Path) -> None:
+        self.root = root
+        self.problems: list[Problem] = []
+        self.parsed: dict[Path, Parsed] = {}
+
+    def add(self, path: Path, line: int, column: int, field: str, message: str) -> None:
+        self.problems.append(Problem(relative(path, self.root), line, column, field, message))
+
+    def add_at(self, path: Path, loc: Loc, message: str) -> None:
+        """Add a problem at a field of a parsed file (at its line and column when known)."""
+        parsed = self.parsed.get(path)
+        line, column = parsed.where(loc) if parsed is not None else (0, 0)
+        self.add(path, line, column, format_path(loc), message)
+
+    def add_all(self, found: Iterable[Located]) -> None:
+        """Add each (file, location, message)."""
+        for path, loc, message in found:
+            self.add_at(path, loc, message)
+
+    def parse(self, path: Path) -> Parsed | None:
+        """Parse a file, report its problems, and return it if it still reads as data."""
+        try:
+            raw = path.read_bytes()
+        except OSError as exc:
+            self.add(path, 0, 0, "", f"cannot read: {exc.strerror or exc}")
+            return None
+        parsed = parse_yaml(raw)
+        for line, column, field, message in parsed.problems:
+            self.add(path, line, column, field, message)
+        if not parsed.readable:
+            return None
+        self.parsed[path] = parsed
+        return parsed
+
+    def validate(
+        self, model: type[M], path: Path, parsed: Parsed, extra: dict[str, Any]
+    ) -> Checked[M]:
+        """Validate a parsed file against model and report what is wrong."""
+        checked = validate(model, parsed, extra)
+        self.add_all((path, loc, message) for loc, message in checked.findings)
+        return checked
+
+    def positions(self) -> dict[str, Parsed]:
+        """Each parsed file by its path relative to the project root."""
+        return {relative(path, self.root): parsed for path, parsed in self.parsed.items()}
+
+
+@dataclass
+class SourceFile(Generic[M]):
+    """One file of one kind: its id, and what it became (``parsed`` None: it did not read)."""
+
+    ident: str
+    path: Path
+    parsed: Parsed | None = None
+    checked: Checked[M] | None = None
+
+    @property
+    def obj(self) -> M | None:
+        """The file's object if it validated as a whole."""
+        return self.checked.obj if self.checked is not None else None
+
+    def data(self, key: str) -> Any:
+        """The raw value of a top-level field, or None."""
+        data = self.parsed.data if self.parsed is not None else None
+        return data.get(key) if isinstance(data, dict) else None
+
+    def bad(self) -> list[Loc]:
+        """Every location validation objected to (the whole file if it was not validated)."""
+        return self.checked.bad if self.checked is not None else [()]
+
+    def names(self, key: str) -> tuple[str, ...]:
+        """A top-level list of names, taken from the object or, failing that, from the data
+        when validation did not object to it."""
+        value = getattr(self.obj, key) if self.obj is not None else self.data(key)
+        if not isinstance(value, list | tuple) or any(loc[:1] == (key,) for loc in self.bad()):
+            return ()
+        return tuple(name for name in value if isinstance(name, str))
+
+
+def read_files(model: type[M], paths: Iterable[Path], collector: Collector) -> list[SourceFile[M]]:
+    """Parse and validate each file whose name (an audience's: its folder's) is a slug."""
+    files: list[SourceFile[M]] = []
+    for path in paths:
+        named = path.parent if model is Audience else path
+        ident = named.name if model is Audience else path.stem
+        if not slug_ok(ident, named, collector):
+            continue
+        file: SourceFile[M] = SourceFile(ident, path, collector.parse(path))
+        files.append(file)
+        if file.parsed is None:
+            continue
+        extra: dict[str, Any] = {"id": ident}
+        if model is Topic:
+            extra["file"] = relative(path, collector.root)
+            collector.add_all((path, *found) for found in refuse_point_topic(file.parsed.data))
+        if model is Audience:
+            extra["folder"] = str(path.parent)
+        file.checked = collector.validate(model, path, file.parsed, extra)
+    return files
+
+
+def slug_ok(ident: str, path: Path, collector: Collector) -> bool:
+    """Whether a file's id is a slug; report the file if not."""
+    if _SLUG.fullmatch(ident):  # ASCII only: ids become file names, anchors and URLs
+        return True
+    collector.add(path, 0, 0, "", "file name must be a lowercase hyphen slug like 'un-voting.yaml'")
+    return False
