@@ -1,22 +1,26 @@
-"""Figures: the countries data, the map, timeline and matrix, and how they reach staff.html/.pdf."""
+"""Figures: the countries data, the figure objects, the partials that write them, staff.html/.pdf."""
 
 from __future__ import annotations
 
+import dataclasses
+import datetime as dt
 import io
 import re
 import xml.etree.ElementTree as ET
 from pathlib import Path
 
 import pytest
+from markupsafe import Markup
 
 from briefings import ContentError, load_project
-from briefings.figures import render_figures
+from briefings.figures import Figure, MapFigure, MatrixFigure, TimelineFigure, render_figures
 from briefings.figures.legend import DIMENSIONS
 from briefings.figures.matrix import render_matrix_figure
 from briefings.figures.metrics import text_width, wrap
 from briefings.figures.statusmap import render_map_figure
 from briefings.figures.timeline import render_timeline_figure
-from briefings.model import CountryData
+from briefings.model import CountryData, Show
+from briefings.templating import make_environment
 
 REPO = Path(__file__).resolve().parent.parent
 
@@ -244,16 +248,102 @@ def test_data_file_is_optional_unless_figures_are_asked_for(project):
     )
 
 
-# --- the figures as markup --------------------------------------------------------------
+# --- the figure objects -------------------------------------------------------------------
 
 
 @pytest.fixture(scope="module")
-def figures(data) -> dict[str, str]:
+def objects(data) -> dict[str, Figure]:
     return {
         "map": render_map_figure(data, "nato"),
         "timeline": render_timeline_figure(data),
         "matrix": render_matrix_figure(data),
     }
+
+
+def test_figure_objects_are_frozen_data_with_safe_svg(objects):
+    assert isinstance(objects["map"], MapFigure)
+    assert isinstance(objects["timeline"], TimelineFigure)
+    assert isinstance(objects["matrix"], MatrixFigure)
+    for name, figure in objects.items():
+        assert figure.name == name
+        assert figure.marking == "public"
+        assert figure.as_of.isoformat() == "2016-11-25"
+        with pytest.raises(dataclasses.FrozenInstanceError):
+            figure.name = "other"  # type: ignore[misc]
+    assert isinstance(objects["map"].svg, Markup) and isinstance(objects["timeline"].svg, Markup)
+    assert objects["matrix"].svg is None
+
+
+def test_map_figure_data(objects):
+    figure = objects["map"]
+    assert (figure.dimension, figure.subject) == ("nato", "NATO membership")
+    legend = {entry.status: entry for entry in figure.legend}
+    assert list(legend) == ["member", "acceding", "partner", "none"]
+    assert legend["acceding"].members == ("Montenegro",)
+    assert legend["acceding"].colour == DIMENSIONS["nato"].category("acceding").colour
+    assert legend["partner"].members == ("Bosnia and Herzegovina", "Macedonia", "Serbia")
+    frame = [(s.name, s.label) for s in figure.frame_states]
+    assert frame[0] == ("Turkey", "Member")  # outside actors first, then the neighbours by name
+    assert ("Austria", "Partner") in frame and ("Ukraine", "Partner") in frame
+
+
+def test_timeline_figure_data(objects):
+    figure = objects["timeline"]
+    assert figure.markers == ("dot", "span", "open")
+    by_label = {e.label: e for e in figure.events}
+    exercise = next(e for label, e in by_label.items() if label.startswith("Crna Gora 2016"))
+    assert (exercise.marker, exercise.precision, exercise.cite) == ("span", "day", "¶5")
+    assert exercise.end is not None and exercise.end.isoformat() == "2016-11-03"
+    assert exercise.countries == ("Montenegro", "Israel")
+    joins = next(e for label, e in by_label.items() if label.startswith("Montenegro expected"))
+    assert (joins.marker, joins.precision, joins.expected, joins.end) == (
+        "open",
+        "year",
+        True,
+        None,
+    )
+    invite = next(e for label, e in by_label.items() if label.startswith("NATO invites"))
+    assert (invite.cite, invite.marker) == ("", "dot") and invite.note
+
+
+def test_matrix_figure_data(objects):
+    figure = objects["matrix"]
+    assert [c.key for c in figure.columns] == ["nato", "eu", "kosovo", "leaning"]
+    assert [c.short for c in figure.columns] == ["NATO", "EU", "Kosovo", "Leaning"]
+    assert [g.key for g in figure.groups] == ["balkans", "outside"]
+    montenegro = next(r for r in figure.groups[0].rows if r.code == "ME")
+    nato = montenegro.cells[0]
+    assert (nato.column, nato.status, nato.cite) == ("nato", "acceding", "¶5")
+    assert montenegro.marking == "public"
+
+
+def test_figures_are_deterministic(data, objects):
+    assert render_map_figure(data, "nato") == objects["map"]
+    assert render_timeline_figure(data) == objects["timeline"]
+    assert render_matrix_figure(data) == objects["matrix"]
+
+
+# --- the figures as the templates write them ----------------------------------------------
+
+PLACE = '{% import "partials/figures.html" as fig with context %}{{ fig.figure(name) }}'
+
+
+def _write(
+    figure: Figure, *, portion_marks: bool = False, user: Path | None = None, shared: Path = REPO
+) -> str:
+    """Write one figure with the shipped partials (or a user folder's), as base.html does."""
+    env = make_environment(shared / "templates", shared / "templates" / "staff", user)
+    context = {
+        "figures": {figure.name: figure},
+        "show": Show(portion_marks=portion_marks),
+        "name": figure.name,
+    }
+    return env.from_string(PLACE).render(**context).strip()
+
+
+@pytest.fixture(scope="module")
+def figures(objects) -> dict[str, str]:
+    return {name: _write(figure) for name, figure in objects.items()}
 
 
 def _svg(figure: str) -> ET.Element:
@@ -268,11 +358,17 @@ def test_each_figure_is_a_captioned_self_contained_figure(figures, name):
     markup = figures[name]
     root = ET.fromstring(markup)  # well-formed, so it parses as XML too
     assert root.tag == "figure" and root.get("id") == f"figure-{name}"
+    assert f"figure-{name}" in root.get("class").split()
     caption = root.find("figcaption")
-    assert caption is not None and "".join(caption.itertext()).strip()
+    assert caption is not None and caption.find("span").get("class") == "figure-title"
+    assert "".join(caption.itertext()).strip().endswith("25 November 2016")
+    assert root.find(".//p[@class='fig-note']") is not None
     lowered = markup.lower()
     for bad in ("<script", "href=", "url(", "@import", "<image", "<img", "<iframe"):
         assert bad not in lowered, bad
+    # No tool internals on the page.
+    for internal in ("content/", "countries.yaml", ".yaml", "{{", "{%"):
+        assert internal not in markup, internal
 
 
 @pytest.mark.parametrize("name", ["map", "timeline"])
@@ -300,14 +396,67 @@ def test_map_colours_states_by_nato_status(figures):
     assert fills["XK"] == nato.category("none").colour
     outlined = {p.get("data-highlight") for p in svg.iter(f"{SVG}path") if p.get("data-highlight")}
     assert outlined == {"ME"}
-    assert "de facto" in figures["map"] and "implies no" in figures["map"]
 
 
-def test_map_legend_lists_the_states_in_each_category(figures):
+def test_map_caption_legend_and_note(figures):
     root = ET.fromstring(figures["map"])
+    title = "".join(root.find("figcaption").itertext())
+    assert title == "NATO membership in the Balkans, 25 November 2016"
     legend = [" ".join("".join(li.itertext()).split()) for li in root.iter("li")]
     assert "Invited, acceding Montenegro" in legend
     assert "Partner Bosnia and Herzegovina, Macedonia, Serbia" in legend
+    swatch = root.find(".//li/span[@class='fig-swatch']")
+    assert DIMENSIONS["nato"].category("member").colour in swatch.get("style")
+    note = " ".join("".join(root.find(".//p[@class='fig-note']").itertext()).split())
+    assert note.startswith(
+        "Other states in the frame are left grey; their status: Turkey (member), Austria (partner),"
+    )
+    assert "Boundaries are shown as they are de facto" in note
+    assert "showing Kosovo as a separate unit implies no position on its status" in note
+    assert "in common use in 2016" in note and "Natural Earth (public domain)" in note
+
+
+def test_timeline_caption_key_and_note(figures):
+    root = ET.fromstring(figures["timeline"])
+    title = "".join(root.find("figcaption").itertext())
+    assert title == "Timeline: what happened, and what is expected, as of 25 November 2016"
+    keys = [(li.find("span").get("class"), "".join(li.itertext())) for li in root.iter("li")]
+    assert keys == [
+        ("fig-mark fig-mark-dot", "Event"),
+        ("fig-mark fig-mark-span", "Event over several days"),
+        ("fig-mark fig-mark-open", "Scheduled or expected"),
+    ]
+    note = "".join(root.find(".//p[@class='fig-note']").itertext())
+    assert note == (
+        "“Article ¶n”: the paragraph of the source article that reports the event; "
+        "“public record”: established dates the article does not give."
+    )
+
+
+def test_dates_in_the_wording_come_from_the_data(data):
+    later = data.model_copy(update={"as_of": dt.date(2017, 3, 1)})
+    written = _write(render_map_figure(later, "eu"))
+    root = ET.fromstring(written)
+    assert (
+        "".join(root.find("figcaption").itertext()) == "EU membership in the Balkans, 1 March 2017"
+    )
+    assert "in common use in 2017" in written
+    timeline = ET.fromstring(_write(render_timeline_figure(later)))
+    assert "".join(timeline.find("figcaption").itertext()).endswith("as of 1 March 2017")
+
+
+def test_portion_marks_head_each_caption_and_matrix_row_when_shown(objects):
+    for figure in objects.values():
+        root = ET.fromstring(_write(figure, portion_marks=True))
+        mark = root.find("figcaption/span")
+        assert mark.get("class") == "portion" and mark.get("title") == "public"
+        assert mark.text == "(P)"
+        assert root.find("figcaption/span[2]").get("class") == "figure-title"
+        plain = ET.fromstring(_write(figure))
+        assert plain.find(".//span[@class='portion']") is None
+    matrix = ET.fromstring(_write(objects["matrix"], portion_marks=True))
+    rows = [tr for tr in matrix.iter("tr") if tr.get("data-code")]
+    assert rows and all("".join(tr.find("th").itertext()).startswith("(P) ") for tr in rows)
 
 
 @pytest.mark.parametrize(
@@ -315,7 +464,7 @@ def test_map_legend_lists_the_states_in_each_category(figures):
     [("eu", "BA", "applicant"), ("kosovo", "RS", "does-not-recognise")],
 )
 def test_map_can_show_another_status(data, dimension, code, status):
-    svg = _svg(render_map_figure(data, dimension))
+    svg = ET.fromstring(render_map_figure(data, dimension).svg)
     fills = {
         p.get("data-code"): p.get("fill") for p in svg.iter(f"{SVG}path") if p.get("data-code")
     }
@@ -369,6 +518,7 @@ def test_matrix_has_a_row_per_state_with_cited_statuses(figures):
     assert cell("IL", "kosovo").get("data-status") == "does-not-recognise"
     assert cell("RS", "kosovo").get("data-status") == "does-not-recognise"
     assert cell("RS", "leaning").get("data-status") == "divided"
+    assert cell("XK", "eu").get("title")  # the public-record note is the cell's tooltip
     headers = ["".join(th.itertext()) for th in root.find("table/thead").iter("th")]
     assert headers == [
         "State",
@@ -377,12 +527,38 @@ def test_matrix_has_a_row_per_state_with_cited_statuses(figures):
         "Recognises Kosovo",
         "Leaning, as the article describes it",
     ]
+    groups = ["".join(tr.itertext()) for tr in root.iter("tr") if tr.get("class") == "fig-group"]
+    assert groups == ["Balkan states", "Outside actors"]
+    legend = [" ".join("".join(li.itertext()).split()) for li in root.iter("li")]
+    assert legend[0] == "NATO Member Invited, acceding Partner Neither member nor partner"
+    assert [item.split()[0] for item in legend] == ["NATO", "EU", "Kosovo", "Leaning"]
 
 
-def test_figures_are_deterministic(data, figures):
-    assert render_map_figure(data, "nato") == figures["map"]
-    assert render_timeline_figure(data) == figures["timeline"]
-    assert render_matrix_figure(data) == figures["matrix"]
+def test_a_user_template_changes_the_wording_and_keeps_the_rest(objects, tmp_path):
+    mine = tmp_path / "mine"
+    (mine / "partials").mkdir(parents=True)
+    (mine / "partials" / "figure-map.html").write_text(
+        '{% extends "shipped:partials/figure-map.html" %}\n'
+        "{% block title %}Who is in NATO, {{ figure.as_of.year }}{% endblock %}\n"
+        '{% block note %}<p class="fig-note">Our own note.</p>{% endblock %}\n',
+        encoding="utf-8",
+    )
+    root = ET.fromstring(_write(objects["map"], portion_marks=True, user=mine))
+    assert "".join(root.find("figcaption").itertext()) == "(P) Who is in NATO, 2016"
+    assert "".join(root.find(".//p[@class='fig-note']").itertext()) == "Our own note."
+    assert root.find(f".//{SVG}svg") is not None and len(list(root.iter("li"))) == 4
+
+
+def test_figures_reach_the_document_as_objects(project):
+    from briefings import assemble_briefing
+    from briefings.rendering import TemplateRoots, render_html
+
+    briefing = assemble_briefing(load_project(project), "staff", ())
+    drawn = render_figures(briefing)
+    assert list(drawn) == ["map", "timeline", "matrix"]
+    html = render_html(briefing, TemplateRoots(project / "templates"))
+    for figure in drawn.values():
+        assert _write(figure, portion_marks=True, shared=project) in html
 
 
 def test_wrap_keeps_lines_inside_the_width():

@@ -10,6 +10,7 @@ import xml.etree.ElementTree as ET
 import pytest
 
 from briefings.figures import map as balkan_map
+from briefings.figures.metrics import text_width
 
 SVG = "{http://www.w3.org/2000/svg}"
 BALKANS = {"SI", "HR", "BA", "RS", "XK", "ME", "AL", "MK", "GR", "BG", "RO"}
@@ -143,6 +144,30 @@ def test_small_states_have_leader_lines(sample_svg):
     # Montenegro and Albania are labelled at sea with a line to a dot inside the country.
     root = ET.fromstring(sample_svg)
     assert len(list(root.iter(f"{SVG}circle"))) == 2
+
+
+def test_leader_lines_start_at_the_measured_edge_of_their_label(sample_svg):
+    # The box is the label's width in the bundled sans (bold: weight 600), plus a 3-unit gap.
+    root = ET.fromstring(sample_svg)
+    labels = {
+        "".join(t.itertext()): t
+        for t in root.iter(f"{SVG}text")
+        if t.get("aria-hidden") != "true" and t.get("font-weight") == "600"
+    }
+    leaders = [p for p in root.iter(f"{SVG}path") if not p.get("data-code") and "L" in p.get("d")]
+    leaders = [p for p in leaders if p.get("d").count("L") == 1 and not p.get("data-highlight")]
+    assert len(leaders) == 2
+    for name in ("Montenegro", "Albania"):
+        label = labels[name]
+        size = float(label.get("font-size"))
+        x, y = float(label.get("x")), float(label.get("y")) - size * 0.35
+        half_w = text_width(name, size, "bold") / 2 + 3
+        half_h = size * 1.1 / 2 + 1
+        starts = [tuple(float(v) for v in p.get("d")[1:].split("L")[0].split(",")) for p in leaders]
+        start = min(starts, key=lambda s: math.dist(s, (x, y)))
+        on_side = abs(abs(start[0] - x) - half_w) <= 0.1 and abs(start[1] - y) <= half_h + 0.1
+        on_top = abs(abs(start[1] - y) - half_h) <= 0.1 and abs(start[0] - x) <= half_w + 0.1
+        assert on_side or on_top, (name, start, (x, y), half_w, half_h)
 
 
 def test_output_is_deterministic(sample_svg):

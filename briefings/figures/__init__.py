@@ -1,23 +1,55 @@
 """Figures: the project's countries data → the map, timeline and matrix an audience asks for.
 
-``render_figures`` returns, for each name in the audience's ``figures``, one complete
-``<figure>`` element (inline SVG or an HTML table, with its title in a ``<figcaption>``, a legend
-and a note), deterministic, with no scripts and no external references. Templates place them
-(``templates/partials/figures.html``). The data is ``content/data/countries.yaml``, loaded and
-checked with the rest of the project.
+``render_figures`` returns, for each name in the audience's ``figures``, a frozen figure object
+(``figure.py``): the drawing as inline SVG markup (deterministic, with no scripts and no external
+references; None for the matrix, a table) and the plain data its caption, legend and note are
+written from. The words around a figure live in templates (``templates/partials/figures.html``
+and ``figure-<name>.html``), so a user can change them through the template search path. The
+data is ``content/data/countries.yaml``, loaded and checked with the rest of the project.
 """
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from ..errors import ContentError
-from ..model import Briefing, highest_marking, portion_mark
+from ..model import Briefing
+from .figure import (
+    Figure,
+    FrameState,
+    LegendEntry,
+    MapFigure,
+    MatrixCell,
+    MatrixColumn,
+    MatrixFigure,
+    MatrixGroup,
+    MatrixRow,
+    TimelineEvent,
+    TimelineFigure,
+)
+
+__all__ = [
+    "Figure",
+    "FrameState",
+    "LegendEntry",
+    "MapFigure",
+    "MatrixCell",
+    "MatrixColumn",
+    "MatrixFigure",
+    "MatrixGroup",
+    "MatrixRow",
+    "TimelineEvent",
+    "TimelineFigure",
+    "render_figures",
+]
 
 
-def render_figures(briefing: Briefing) -> dict[str, str]:
+def render_figures(briefing: Briefing) -> dict[str, Figure]:
     """Render the figures the briefing's audience asks for, by name, in its order.
 
     They are drawn from ``briefing.country_data``: only the rows assembly let this audience see.
-    Each caption starts with the figure's portion mark where the audience shows portion marks.
+    Text in the drawings is measured with the sans in the project's ``templates/fonts`` (the
+    shipped one where the project has none).
     """
     audience = briefing.audience
     wanted = audience.figures
@@ -34,24 +66,14 @@ def render_figures(briefing: Briefing) -> dict[str, str]:
     from .statusmap import render_map_figure
     from .timeline import render_timeline_figure
 
-    marks = audience.show.portion_marks
-    countries = highest_marking(
-        [data.marking, *(c.marking or data.marking for c in data.countries)]
-    )
-    events = highest_marking([data.marking, *(e.marking or data.marking for e in data.events)])
-    figures: dict[str, str] = {}
+    # The audience's folder sits in the project's template folder, next to its fonts.
+    fonts = Path(audience.folder).parent / "fonts" if audience.folder else None
+    figures: dict[str, Figure] = {}
     for name in wanted:
         if name == "map":
-            html, marking = render_map_figure(data, audience.map_status), countries
+            figures[name] = render_map_figure(data, audience.map_status, fonts=fonts)
         elif name == "timeline":
-            html, marking = render_timeline_figure(data), events
+            figures[name] = render_timeline_figure(data, fonts=fonts)
         else:
-            html, marking = render_matrix_figure(data, portion_marks=marks), countries
-        figures[name] = _mark_caption(html, marking) if marks else html
+            figures[name] = render_matrix_figure(data)
     return figures
-
-
-def _mark_caption(html: str, marking: str) -> str:
-    """Put the figure's portion mark at the head of its caption."""
-    mark = f'<span class="portion" title="{marking}">({portion_mark(marking)})</span> '
-    return html.replace("<figcaption>", "<figcaption>" + mark, 1)

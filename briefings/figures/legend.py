@@ -1,15 +1,14 @@
 """Legend: status values → the words and colours the map and the matrix show for them.
 
 One vocabulary for four dimensions (NATO, EU, recognition of Kosovo, leaning), so a colour means
-the same on the map and in the matrix, plus the small formatting helpers both use: dates written
-as a reader expects, a state's status in one dimension, and the HTML of a colour swatch.
+the same on the map and in the matrix, plus the small helpers both use: dates written as a reader
+expects (inside the drawings), a state's status in one dimension, and its paragraph marks.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
-from html import escape
 
 from ..model import CountryRecord, SourceRef, Status
 
@@ -46,8 +45,9 @@ class Dimension:
     """One kind of status (a column of the matrix, or what the map is coloured by)."""
 
     key: str
-    heading: str
-    map_title: str
+    heading: str  # the matrix column's heading
+    short: str  # the column's name in the matrix legend
+    map_title: str  # what the map shows when coloured by it
     categories: tuple[Category, ...]
     highlight: tuple[str, ...] = ()  # statuses outlined on the map
 
@@ -59,6 +59,7 @@ class Dimension:
 DIMENSIONS: dict[str, Dimension] = {
     "nato": Dimension(
         "nato",
+        "NATO",
         "NATO",
         "NATO membership",
         (
@@ -72,6 +73,7 @@ DIMENSIONS: dict[str, Dimension] = {
     "eu": Dimension(
         "eu",
         "European Union",
+        "EU",
         "EU membership",
         (
             Category("member", "Member", BLUE, "Member since {since}", "Member"),
@@ -90,6 +92,7 @@ DIMENSIONS: dict[str, Dimension] = {
     "kosovo": Dimension(
         "kosovo",
         "Recognises Kosovo",
+        "Kosovo",
         "Recognition of Kosovo",
         (
             Category("recognises", "Recognises Kosovo", BLUE, "Yes, since {since}", "Yes"),
@@ -107,6 +110,7 @@ DIMENSIONS: dict[str, Dimension] = {
     "leaning": Dimension(
         "leaning",
         "Leaning, as the article describes it",
+        "Leaning",
         "Leaning",
         (
             Category("west", "Toward the West", BLUE, "Toward the West"),
@@ -176,6 +180,7 @@ def status_of(country: CountryRecord, dimension: str) -> Status | None:
 def status_key(country: CountryRecord, dimension: str) -> str:
     """The state's status value in one dimension; an absent leaning is 'not-described'."""
     entry = status_of(country, dimension)
+    # Every Status subclass (NATO, EU, Kosovo, leaning) has a status; the base class does not.
     return entry.status if entry is not None else "not-described"  # type: ignore[attr-defined]
 
 
@@ -195,11 +200,3 @@ def cite(source: SourceRef | None) -> str:
     if source is None:
         return ""
     return "¶" + ", ".join(str(n) for n in source.paragraphs)
-
-
-def swatch(colour: str, *, border: str = "#8a919b") -> str:
-    """A small colour square as inline HTML (the fill as a background, for print and screen)."""
-    return (
-        f'<span class="fig-swatch" aria-hidden="true" style="background: {escape(colour)}; '
-        f'border-color: {escape(border)}"></span>'
-    )

@@ -1,4 +1,4 @@
-"""Reference map of the Balkans drawn as a self-contained SVG string (standard library only).
+"""Reference map of the Balkans drawn as a self-contained SVG string (no GIS library).
 
 The boundaries come from ``balkans.json`` next to this module: Natural Earth admin-0 countries
 reduced once by ``reduce_boundaries.py`` (see ``PROVENANCE.md``). Boundaries are drawn as they
@@ -8,8 +8,9 @@ Projection: spherical Lambert conformal conic, standard parallels 40°N and 47°
 21.5°E, which keeps shapes right across the frame (about 12.5–30.5°E, 38.5–48.5°N).
 
 The SVG has a fixed internal coordinate system (``VIEW_WIDTH`` user units wide); ``width`` only
-sets the intrinsic size, so strokes and font sizes (in user units) scale with the picture. The
-output is deterministic: the same arguments give the same bytes.
+sets the intrinsic size, so strokes and font sizes (in user units) scale with the picture. Label
+widths, where a leader line must start at a label's edge, come from the bundled sans's own widths
+(``metrics``). The output is deterministic: the same arguments give the same bytes.
 """
 
 from __future__ import annotations
@@ -18,9 +19,11 @@ import functools
 import itertools
 import json
 import math
-from collections.abc import Iterable, Mapping
+from collections.abc import Collection, Iterable, Mapping
 from pathlib import Path
 from xml.sax.saxutils import escape, quoteattr
+
+from .metrics import text_width
 
 DATA_PATH = Path(__file__).with_name("balkans.json")
 
@@ -114,11 +117,11 @@ LABEL_SIZE = 21.0  # user units; about 10 px at the default width of 480
 LABEL_COLOUR = "#27313a"
 MINOR_LABEL_SIZE = 18.0
 MINOR_LABEL_COLOUR = "#80878d"
+MINOR_LETTER_SPACING = 1.5
 SEA_LABEL_SIZE = 17.0
 SEA_LABEL_COLOUR = "#7d9db4"
 LEADER_COLOUR = "#4b5660"
 HALO = "#ffffff"
-_CHAR_WIDTH = 0.56  # average advance of a sans glyph, in ems, for placing leader lines
 
 # Sea names: (text, lon, lat, rotation in degrees clockwise).
 SEA_LABELS: tuple[tuple[str, float, float, float], ...] = (
@@ -170,12 +173,15 @@ def clip_ring(
     return out
 
 
-def _cross_x(a, b, x):
+Point2 = tuple[float, float]
+
+
+def _cross_x(a: Point2, b: Point2, x: float) -> Point2:
     t = (x - a[0]) / (b[0] - a[0])
     return x, a[1] + t * (b[1] - a[1])
 
 
-def _cross_y(a, b, y):
+def _cross_y(a: Point2, b: Point2, y: float) -> Point2:
     t = (y - a[1]) / (b[1] - a[1])
     return a[0] + t * (b[0] - a[0]), y
 
@@ -207,7 +213,7 @@ def _path_data(polygons: Iterable[Iterable[Iterable[Iterable[float]]]]) -> str:
     return "".join(parts)
 
 
-def _largest_ring_centre(polygons) -> tuple[float, float] | None:
+def _largest_ring_centre(polygons: list[list[list[Point2]]]) -> Point2 | None:
     best, best_area = None, 0.0
     for polygon in polygons:
         ring = polygon[0]
@@ -227,7 +233,8 @@ def _wrap(text: str) -> list[str]:
     if len(text) <= 14 or len(words) < 2:
         return [text]
     splits = [(" ".join(words[:i]), " ".join(words[i:])) for i in range(1, len(words))]
-    return list(min(splits, key=lambda s: (max(len(s[0]), len(s[1])), len(s[0]))))
+    first, second = min(splits, key=lambda s: (max(len(s[0]), len(s[1])), len(s[0])))
+    return [first, second]
 
 
 def _text(
@@ -279,12 +286,19 @@ def _leader(
 def render_map_svg(
     fills: dict[str, str],
     *,
-    highlight: set[str] = frozenset(),
+    highlight: Collection[str] = frozenset(),
     labels: dict[str, str] | None = None,
     width: float = 480,
     title: str = "",
+    fonts: Path | None = None,
 ) -> str:
-    """Draw the Balkan map as an SVG string: countries in `fills` (code -> CSS colour) coloured, others light grey, sea pale; labels with the country names (or labels[code] if given) at anchors; `highlight` codes get a thicker outline."""
+    """Draw the Balkan map as an SVG string.
+
+    Countries in `fills` (code -> CSS colour) are coloured, others light grey, the sea pale;
+    labels give the country names (or labels[code] if given) at their anchors; `highlight`
+    codes get a thicker outline. A label drawn away from its country gets a leader line from
+    the edge of the label, measured in the bundled sans (from `fonts`, see ``metrics``).
+    """
     data = load_boundaries()
     countries: Mapping[str, dict] = data["countries"]
     labels = labels or {}
@@ -352,12 +366,17 @@ def render_map_svg(
             extra = ' font-weight="600"'
             colour = LABEL_COLOUR
         else:
-            extra = ' letter-spacing="1.5"'
+            extra = f' letter-spacing="{_fmt(MINOR_LETTER_SPACING)}"'
             colour = MINOR_LABEL_COLOUR
         texts.append(_text(lines, x, y, size=size, colour=colour, extra=extra))
         if country.get("leader"):
             target = to_view(*country["leader"])
-            half_w = max(len(line) for line in lines) * size * _CHAR_WIDTH / 2 + 3
+            style = "bold" if major else "regular"  # weight 600 is set in the bold face
+            spacing = 0.0 if major else MINOR_LETTER_SPACING
+            widest = max(
+                text_width(line, size, style, fonts=fonts) + spacing * len(line) for line in lines
+            )
+            half_w = widest / 2 + 3
             half_h = len(lines) * size * 1.1 / 2 + 1
             leaders.append(_leader(target, (x, y), half_w, half_h))
     if leaders:

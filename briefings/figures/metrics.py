@@ -1,450 +1,115 @@
-"""Text widths in the bundled sans (Source Sans 3), so SVG figures can wrap and place text.
+"""Text metrics: a string, a size and a style → its width in the bundled sans, read from the font.
 
-Advance widths in thousandths of an em, read once from ``templates/fonts/SourceSans3-*.ttf``
-with fontTools (a development step; nothing here reads a font at run time). Kerning is ignored,
-so a measured width is a slight overestimate, which is the safe side for wrapping.
+The SVG figures set their text in "Briefing Sans", which ``fonts/fonts.css`` maps to Source Sans
+3; to wrap and place that text, its width is measured here from the same TrueType files, with
+fontTools: each character's glyph through the font's cmap, its advance from ``hmtx``, scaled by
+the font's units per em. Any script the font covers is measured (Latin, Greek, Cyrillic); a
+character the font lacks counts as the font's ``.notdef`` advance (a box wider than an average
+letter, so wrapping errs on the safe side where the renderer substitutes another font).
+Kerning (GPOS) is ignored: it mostly tightens, so a measured width is a slight overestimate.
+
+The files are looked up in a font folder given by the caller (the project's ``templates/fonts``)
+and then in the shipped templates' ``fonts``; each file is read once per change (a cache keyed on
+its path, size and modification time).
 """
 
 from __future__ import annotations
 
-# Printable ASCII (32-126), in order, then the few other characters the figures use.
+import functools
+from dataclasses import dataclass
+from pathlib import Path
 
-_ASCII: dict[str, tuple[int, ...]] = {
-    "regular": (
-        200,
-        289,
-        426,
-        497,
-        497,
-        824,
-        609,
-        249,
-        303,
-        303,
-        418,
-        497,
-        249,
-        311,
-        249,
-        350,
-        497,
-        497,
-        497,
-        497,
-        497,
-        497,
-        497,
-        497,
-        497,
-        497,
-        249,
-        249,
-        497,
-        497,
-        497,
-        425,
-        847,
-        544,
-        588,
-        571,
-        615,
-        527,
-        494,
-        617,
-        652,
-        263,
-        480,
-        579,
-        486,
-        727,
-        647,
-        664,
-        566,
-        664,
-        569,
-        534,
-        536,
-        645,
-        515,
-        786,
-        513,
-        476,
-        539,
-        303,
-        350,
-        303,
-        497,
-        500,
-        542,
-        504,
-        553,
-        456,
-        555,
-        496,
-        292,
-        504,
-        544,
-        246,
-        247,
-        495,
-        255,
-        829,
-        547,
-        542,
-        555,
-        555,
-        347,
-        419,
-        338,
-        544,
-        467,
-        719,
-        446,
-        467,
-        425,
-        303,
-        241,
-        303,
-        497,
-    ),
-    "bold": (
-        200,
-        340,
-        537,
-        528,
-        528,
-        857,
-        667,
-        300,
-        344,
-        344,
-        457,
-        528,
-        300,
-        332,
-        300,
-        339,
-        528,
-        528,
-        528,
-        528,
-        528,
-        528,
-        528,
-        528,
-        528,
-        528,
-        300,
-        300,
-        528,
-        528,
-        528,
-        463,
-        902,
-        573,
-        605,
-        582,
-        635,
-        548,
-        524,
-        638,
-        674,
-        301,
-        509,
-        614,
-        518,
-        762,
-        665,
-        684,
-        596,
-        684,
-        613,
-        556,
-        556,
-        665,
-        556,
-        813,
-        567,
-        525,
-        541,
-        344,
-        339,
-        344,
-        528,
-        500,
-        555,
-        527,
-        573,
-        467,
-        573,
-        518,
-        341,
-        534,
-        571,
-        276,
-        278,
-        548,
-        286,
-        857,
-        572,
-        555,
-        573,
-        573,
-        398,
-        443,
-        383,
-        568,
-        523,
-        776,
-        514,
-        521,
-        460,
-        344,
-        268,
-        344,
-        528,
-    ),
-    "italic": (
-        200,
-        282,
-        407,
-        479,
-        480,
-        791,
-        582,
-        242,
-        291,
-        293,
-        403,
-        480,
-        242,
-        299,
-        242,
-        340,
-        480,
-        480,
-        480,
-        480,
-        480,
-        480,
-        480,
-        480,
-        480,
-        480,
-        242,
-        242,
-        480,
-        480,
-        480,
-        409,
-        814,
-        510,
-        569,
-        550,
-        594,
-        502,
-        473,
-        588,
-        622,
-        249,
-        456,
-        555,
-        462,
-        705,
-        619,
-        633,
-        550,
-        633,
-        555,
-        506,
-        510,
-        616,
-        496,
-        756,
-        490,
-        461,
-        512,
-        292,
-        340,
-        292,
-        479,
-        483,
-        517,
-        537,
-        536,
-        435,
-        535,
-        480,
-        282,
-        531,
-        523,
-        237,
-        238,
-        476,
-        248,
-        799,
-        525,
-        514,
-        535,
-        534,
-        342,
-        402,
-        325,
-        522,
-        448,
-        707,
-        429,
-        448,
-        410,
-        290,
-        231,
-        293,
-        480,
-    ),
+from ..errors import BriefingError, RenderError
+
+FONT_FILES: dict[str, str] = {
+    "regular": "SourceSans3-Regular.ttf",
+    "italic": "SourceSans3-It.ttf",
+    "bold": "SourceSans3-Bold.ttf",
+    "bold-italic": "SourceSans3-BoldIt.ttf",
 }
-_OTHER: dict[str, dict[str, int]] = {
-    "regular": {
-        "–": 480,
-        "—": 800,
-        "‘": 249,
-        "’": 249,
-        "“": 426,
-        "”": 426,
-        "…": 948,
-        "·": 249,
-        "¶": 560,
-        "é": 496,
-        "è": 496,
-        "á": 504,
-        "à": 504,
-        "ó": 542,
-        "ö": 542,
-        "ü": 544,
-        "č": 456,
-        "ć": 456,
-        "š": 419,
-        "ž": 425,
-        "đ": 562,
-        "ë": 496,
-        "ç": 456,
-        "ñ": 547,
-        "í": 246,
-        "ú": 544,
-        "Š": 534,
-        "Č": 571,
-        "Ć": 571,
-        "Ž": 539,
-        "Đ": 635,
-        "●": 600,
-        "○": 600,
-        "◆": 600,
-        "■": 600,
-        "□": 600,
-        "▲": 600,
-    },
-    "bold": {
-        "–": 480,
-        "—": 800,
-        "‘": 300,
-        "’": 300,
-        "“": 537,
-        "”": 537,
-        "…": 978,
-        "·": 300,
-        "¶": 636,
-        "é": 518,
-        "è": 518,
-        "á": 527,
-        "à": 527,
-        "ó": 555,
-        "ö": 555,
-        "ü": 568,
-        "č": 467,
-        "ć": 467,
-        "š": 443,
-        "ž": 460,
-        "đ": 573,
-        "ë": 518,
-        "ç": 467,
-        "ñ": 572,
-        "í": 276,
-        "ú": 568,
-        "Š": 556,
-        "Č": 582,
-        "Ć": 582,
-        "Ž": 541,
-        "Đ": 655,
-        "●": 600,
-        "○": 600,
-        "◆": 600,
-        "■": 600,
-        "□": 600,
-        "▲": 600,
-    },
-    "italic": {
-        "–": 463,
-        "—": 769,
-        "‘": 242,
-        "’": 242,
-        "“": 407,
-        "”": 407,
-        "…": 959,
-        "·": 242,
-        "¶": 535,
-        "é": 481,
-        "è": 481,
-        "á": 537,
-        "à": 537,
-        "ó": 514,
-        "ö": 514,
-        "ü": 522,
-        "č": 435,
-        "ć": 435,
-        "š": 402,
-        "ž": 410,
-        "đ": 536,
-        "ë": 481,
-        "ç": 435,
-        "ñ": 525,
-        "í": 237,
-        "ú": 522,
-        "Š": 506,
-        "Č": 550,
-        "Ć": 550,
-        "Ž": 512,
-        "Đ": 614,
-        "●": 600,
-        "○": 600,
-        "◆": 600,
-        "■": 600,
-        "□": 600,
-        "▲": 600,
-    },
-}
-_FALLBACK = 560  # a wide lowercase letter, for anything not in the tables
 
 
-def text_width(text: str, size: float, style: str = "regular") -> float:
-    """Width of text set in the bundled sans at size (any unit), style regular, bold or italic."""
-    ascii_widths = _ASCII[style]
-    other = _OTHER[style]
-    total = 0
-    for char in text:
-        code = ord(char)
-        if 32 <= code < 127:
-            total += ascii_widths[code - 32]
-        else:
-            total += other.get(char, _FALLBACK)
-    return total * size / 1000
+@dataclass(frozen=True)
+class Face:
+    """The advance widths of one font file, in ems."""
+
+    path: Path
+    advances: dict[int, float]  # code point -> advance in ems
+    notdef: float  # advance of .notdef in ems: the width of a character the font lacks
+
+    def width(self, text: str) -> float:
+        """Return the advance width of text in ems (no kerning)."""
+        advances, notdef = self.advances, self.notdef
+        return sum(advances.get(ord(char), notdef) for char in text)
 
 
-def wrap(text: str, width: float, size: float, style: str = "regular") -> list[str]:
+def shipped_fonts() -> Path | None:
+    """Return the shipped templates' font folder, or None where it is not installed."""
+    from ..scaffold import shipped_templates  # the one place that knows where they live
+
+    try:
+        return shipped_templates() / "fonts"
+    except BriefingError:  # a package installed without its templates
+        return None
+
+
+def font_path(style: str = "regular", folder: Path | None = None) -> Path:
+    """Return the file of the sans in style, from folder if it has it, else the shipped one."""
+    try:
+        name = FONT_FILES[style]
+    except KeyError:
+        raise ValueError(f"unknown style {style!r}; expected {'|'.join(FONT_FILES)}") from None
+    folders = [f for f in (folder, shipped_fonts()) if f is not None]
+    for candidate in folders:
+        if (candidate / name).is_file():
+            return candidate / name
+    where = " or ".join(str(f) for f in folders) or "the shipped templates"
+    raise RenderError(
+        f"{name}: font file not found in {where}; the figures measure their text with it "
+        "(restore templates/fonts from the shipped templates)"
+    )
+
+
+def load_face(path: Path) -> Face:
+    """Return the advance widths of the font file at path, read once until the file changes."""
+    stat = path.stat()
+    return _read_face(path.resolve(), stat.st_size, stat.st_mtime_ns)
+
+
+@functools.lru_cache(maxsize=16)
+def _read_face(path: Path, size: int, mtime_ns: int) -> Face:
+    from fontTools.ttLib import TTFont, TTLibError
+
+    try:
+        with TTFont(path, lazy=True) as font:
+            per_em = float(font["head"].unitsPerEm)
+            metrics = font["hmtx"].metrics
+            advances = {
+                code: metrics[glyph][0] / per_em for code, glyph in font.getBestCmap().items()
+            }
+            notdef = metrics[font.getGlyphOrder()[0]][0] / per_em
+    except (OSError, KeyError, TTLibError) as exc:
+        raise RenderError(f"{path}: cannot read the font's widths ({exc})") from None
+    return Face(path, advances, notdef)
+
+
+def text_width(
+    text: str, size: float, style: str = "regular", *, fonts: Path | None = None
+) -> float:
+    """Width of text set in the bundled sans at size (any unit), in style (see ``FONT_FILES``)."""
+    return load_face(font_path(style, fonts)).width(text) * size
+
+
+def wrap(
+    text: str, width: float, size: float, style: str = "regular", *, fonts: Path | None = None
+) -> list[str]:
     """Break text at spaces into lines no wider than width (a single long word stays whole)."""
+    face = load_face(font_path(style, fonts))
     lines: list[str] = []
     current = ""
     for word in text.split():
         candidate = f"{current} {word}" if current else word
-        if current and text_width(candidate, size, style) > width:
+        if current and face.width(candidate) * size > width:
             lines.append(current)
             current = word
         else:

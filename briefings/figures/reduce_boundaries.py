@@ -93,7 +93,7 @@ def decode_arcs(topology: dict) -> list[list[tuple[float, float]]]:
 _KX = math.cos(math.radians(43.5))  # longitude scale at the middle of the frame
 
 
-def _dist2(p, a, b) -> float:
+def _dist2(p: tuple[float, float], a: tuple[float, float], b: tuple[float, float]) -> float:
     """Squared distance from p to segment ab, longitudes scaled by _KX."""
     px, py, ax, ay, bx, by = p[0] * _KX, p[1], a[0] * _KX, a[1], b[0] * _KX, b[1]
     dx, dy = bx - ax, by - ay

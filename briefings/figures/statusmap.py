@@ -1,24 +1,31 @@
-"""Status map: the countries data + one dimension → a ``<figure>`` with the coloured map and legend.
+"""Status map: the countries data + one dimension → a ``MapFigure`` (the coloured map and its data).
 
 The Balkan states are coloured by their NATO status, EU status or recognition of Kosovo (the
-audience's ``map_status``); the other states in the frame stay neutral grey, and the note gives
-their status in words. The legend lists the Balkan states in each category, so the figure reads
-without colour too, and the note says that boundaries are shown de facto.
+audience's ``map_status``); the other states in the frame stay neutral grey. The figure carries
+the drawing and, for ``templates/partials/figure-map.html`` to write, the legend (each category
+with the Balkan states in it, so the figure reads without colour too) and the grey states with
+their status, for the note.
 """
 
 from __future__ import annotations
 
 from html import escape
+from pathlib import Path
 
-from ..model import CountryData
-from .legend import DIMENSIONS, format_date, status_key, status_text, swatch
+from markupsafe import Markup
+
+from ..model import CountryData, highest_marking
+from .figure import FrameState, LegendEntry, MapFigure
+from .legend import DIMENSIONS, format_date, status_key, status_text
 from .map import load_boundaries, render_map_svg
 
 MAP_WIDTH = 640  # intrinsic size in CSS px; the stylesheet scales it to the column
 
 
-def render_map_figure(data: CountryData, dimension: str = "nato") -> str:
-    """Draw the map coloured by one dimension, with its legend and caption, as a ``<figure>``."""
+def render_map_figure(
+    data: CountryData, dimension: str = "nato", *, fonts: Path | None = None
+) -> MapFigure:
+    """Draw the map coloured by one dimension; gather its legend and the grey states' status."""
     dim = DIMENSIONS[dimension]
     on_map = set(load_boundaries()["countries"])
     mapped = [c for c in data.countries if c.code in on_map]
@@ -32,37 +39,38 @@ def render_map_figure(data: CountryData, dimension: str = "nato") -> str:
         labels={c.code: c.name for c in balkans},
         width=MAP_WIDTH,
         title=title,
+        fonts=fonts,
     )
     description = " ".join(f"{c.name}: {status_text(c, dimension)}." for c in balkans)
     svg = svg.replace("</title>", f"</title>\n<desc>{escape(description)}</desc>", 1)
 
-    items = []
+    legend = []
     for category in dim.categories:
-        members = [c.name for c in balkans if status_key(c, dimension) == category.key]
-        if not members:
-            continue
-        items.append(
-            f'<li>{swatch(category.colour)}<span class="fig-legend-label">{escape(category.label)}'
-            f"</span> {escape(', '.join(members))}</li>"
-        )
+        members = tuple(c.name for c in balkans if status_key(c, dimension) == category.key)
+        if members:
+            legend.append(LegendEntry(category.key, category.label, category.colour, members))
     others = sorted(
         (c for c in mapped if c.group != "balkans"), key=lambda c: (c.group != "outside", c.name)
     )
-    context = ", ".join(
-        f"{c.name} ({_lower_first(dim.category(status_key(c, dimension)).label)})" for c in others
+    frame = tuple(
+        FrameState(
+            c.code,
+            c.name,
+            c.group,
+            status_key(c, dimension),
+            dim.category(status_key(c, dimension)).label,
+        )
+        for c in others
     )
-    return (
-        f'<figure class="figure figure-map" id="figure-map">\n'
-        f'<figcaption><span class="figure-title">{escape(title)}</span></figcaption>\n'
-        f'<div class="fig-graphic">{svg}</div>\n'
-        f'<ul class="fig-legend" aria-label="Legend">\n' + "\n".join(items) + "\n</ul>\n"
-        f'<p class="fig-note">Other states in the frame are left grey; their status: {escape(context)}. '
-        "Boundaries are shown as they are de facto; showing Kosovo as a separate unit implies no "
-        "position on its status, and the names are those in common use in 2016. Boundary data: "
-        "Natural Earth (public domain).</p>\n"
-        "</figure>\n"
+    return MapFigure(
+        name="map",
+        marking=highest_marking(
+            [data.marking, *(c.marking or data.marking for c in data.countries)]
+        ),
+        as_of=data.as_of,
+        svg=Markup(svg),  # drawn here; every text in it is escaped
+        dimension=dimension,
+        subject=dim.map_title,
+        legend=tuple(legend),
+        frame_states=frame,
     )
-
-
-def _lower_first(text: str) -> str:
-    return text[:1].lower() + text[1:]

@@ -1,10 +1,11 @@
-"""Timeline: the dated events of the countries data → a ``<figure>`` with a vertical SVG timeline.
+"""Timeline: the dated events of the countries data → a ``TimelineFigure`` (a vertical SVG timeline).
 
 Events run down a spine in date order, grouped under their year, each with its date, a one- or
 two-line label and a line naming the states and the source (a paragraph of the article, or the
 public record). A dashed rule marks the information date; events after it are drawn hollow, as
-scheduled or expected. Text is measured with the bundled sans's widths so that it wraps inside
-the frame; the output is deterministic.
+scheduled or expected. Text is measured in the bundled sans (``metrics``) so that it wraps inside
+the frame; the output is deterministic. The caption, key and note are written by
+``templates/partials/figure-timeline.html`` from the figure's events and markers.
 """
 
 from __future__ import annotations
@@ -12,9 +13,13 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 from html import escape
+from pathlib import Path
 from xml.sax.saxutils import quoteattr
 
-from ..model import CountryData, Event
+from markupsafe import Markup
+
+from ..model import CountryData, Event, highest_marking
+from .figure import TimelineEvent, TimelineFigure
 from .legend import ACCENT, INK, MUTED, RULE, cite, format_date, parse_when
 from .metrics import text_width, wrap
 
@@ -34,6 +39,7 @@ TEXT_WIDTH = WIDTH - TEXT_LEFT - 6.0
 ROW_GAP = 15.0
 YEAR_GAP = 40.0
 MARKER = 7.0
+MARKERS = ("dot", "span", "open")  # key order
 MONTHS_SHORT = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
 
 
@@ -44,6 +50,14 @@ class _Row:
     end: dt.date
     expected: bool
     precision: int  # 1 year, 2 month, 3 day
+
+    @property
+    def spans_days(self) -> bool:
+        return self.event.end is not None and self.event.end != self.start
+
+    @property
+    def marker(self) -> str:
+        return "open" if self.expected else "span" if self.spans_days else "dot"
 
 
 def _rows(data: CountryData) -> list[_Row]:
@@ -98,12 +112,12 @@ def _text(x: float, y: float, text: str, *, size: float, fill: str, extra: str =
 
 
 def _marker(row: _Row, y: float) -> str:
-    if row.expected:
+    if row.marker == "open":
         return (
             f'<circle cx="{_fmt(SPINE)}" cy="{_fmt(y)}" r="{_fmt(MARKER)}" fill="#ffffff" '
             f'stroke="{ACCENT}" stroke-width="2.6"/>'
         )
-    if row.event.end is not None and row.event.end != row.start:
+    if row.marker == "span":
         return (
             f'<rect x="{_fmt(SPINE - 6)}" y="{_fmt(y - 12)}" width="12" height="24" rx="6" '
             f'fill="{ACCENT}" stroke="#ffffff" stroke-width="2"/>'
@@ -114,7 +128,7 @@ def _marker(row: _Row, y: float) -> str:
     )
 
 
-def render_timeline_svg(data: CountryData) -> str:
+def render_timeline_svg(data: CountryData, *, fonts: Path | None = None) -> str:
     """Draw the events as a vertical timeline in an SVG string."""
     names = {c.code: c.name for c in data.countries}
     rows = _rows(data)
@@ -135,7 +149,8 @@ def render_timeline_svg(data: CountryData) -> str:
             label = f"Information date, {format_date(data.as_of)}: later events are scheduled or expected"
             body.append(
                 f'<rect x="{_fmt(TEXT_LEFT - 6)}" y="{_fmt(y - 11)}" '
-                f'width="{_fmt(text_width(label, META_SIZE, "italic") + 12)}" height="22" fill="#ffffff"/>'
+                f'width="{_fmt(text_width(label, META_SIZE, "italic", fonts=fonts) + 12)}" '
+                'height="22" fill="#ffffff"/>'
             )
             body.append(
                 _text(
@@ -168,7 +183,7 @@ def render_timeline_svg(data: CountryData) -> str:
                 f'stroke="{RULE}" stroke-width="1" fill="none"/>'
             )
             y = baseline + 14
-        lines = wrap(row.event.label, TEXT_WIDTH, LABEL_SIZE)
+        lines = wrap(row.event.label, TEXT_WIDTH, LABEL_SIZE, fonts=fonts)
         first_baseline = y + LABEL_SIZE * 0.8
         centre = first_baseline - LABEL_SIZE * 0.33
         if spine_top is None:
@@ -227,21 +242,33 @@ def render_timeline_svg(data: CountryData) -> str:
     )
 
 
-def render_timeline_figure(data: CountryData) -> str:
-    """The timeline with its title, key and note, as a ``<figure>``."""
-    svg = render_timeline_svg(data)
-    title = f"Timeline: what happened, and what is expected, as of {format_date(data.as_of)}"
-    return (
-        '<figure class="figure figure-timeline" id="figure-timeline">\n'
-        f'<figcaption><span class="figure-title">{escape(title)}</span></figcaption>\n'
-        f'<div class="fig-graphic">{svg}</div>\n'
-        '<ul class="fig-legend fig-legend-inline" aria-label="Key">\n'
-        '<li><span class="fig-mark fig-mark-dot" aria-hidden="true"></span>Event</li>\n'
-        '<li><span class="fig-mark fig-mark-span" aria-hidden="true"></span>Event over several days</li>\n'
-        '<li><span class="fig-mark fig-mark-open" aria-hidden="true"></span>Scheduled or expected</li>\n'
-        "</ul>\n"
-        '<p class="fig-note">Events from the countries data (content/data/countries.yaml). '
-        "“Article ¶n”: the paragraph of the source article that reports the event; "
-        "“public record”: established dates the article does not give.</p>\n"
-        "</figure>\n"
+def render_timeline_figure(data: CountryData, *, fonts: Path | None = None) -> TimelineFigure:
+    """Draw the timeline; gather its events, in the order drawn, and the markers it uses."""
+    names = {c.code: c.name for c in data.countries}
+    rows = _rows(data)
+    precisions = {1: "year", 2: "month", 3: "day"}
+    events = tuple(
+        TimelineEvent(
+            label=row.event.label,
+            date=row.event.date,
+            start=row.start,
+            end=row.event.end if row.spans_days else None,
+            precision=precisions[row.precision],
+            expected=row.expected,
+            marker=row.marker,
+            countries=tuple(names.get(code, code) for code in row.event.countries),
+            cite=cite(row.event.source),
+            note=row.event.note,
+            marking=row.event.marking or data.marking,
+        )
+        for row in rows
+    )
+    used = {row.marker for row in rows}
+    return TimelineFigure(
+        name="timeline",
+        marking=highest_marking([data.marking, *(e.marking for e in events)]),
+        as_of=data.as_of,
+        svg=Markup(render_timeline_svg(data, fonts=fonts)),  # drawn here; its text is escaped
+        events=events,
+        markers=tuple(m for m in MARKERS if m in used),
     )
