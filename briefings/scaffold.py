@@ -133,14 +133,24 @@ _GITIGNORE = "/output/\n"
 
 
 def shipped_templates() -> Path:
-    """Return the folder of templates that ships with the package."""
+    """Return the folder of templates that ships with the package.
+
+    A wheel carries them inside the package (pyproject.toml maps templates/ onto
+    ``briefings._shipped``); a checkout or an editable install has no such folder and uses the
+    repository's templates/, so an edit there is what init copies. Paths, not
+    importlib.resources: the editable finder cannot import a data-only subpackage.
+    """
     package = Path(__file__).resolve().parent
-    for candidate in (package / "templates", package.parent / "templates"):
-        if (candidate / "base.html").is_file():
-            return candidate
+    installed = package / "_shipped"
+    checkout = package.parent / "templates"
+    if (installed / "base.html").is_file():
+        return installed
+    # pyproject.toml tells a repository from site-packages, where "templates" is anyone's name.
+    if (checkout / "base.html").is_file() and (package.parent / "pyproject.toml").is_file():
+        return checkout
     raise BriefingError(
-        f"the shipped templates were not found next to the package ({package.parent / 'templates'});"
-        " install briefings from its repository with 'pip install -e .'"
+        f"the shipped templates were not found in the package ({installed}) nor in a repository"
+        f" checkout ({checkout}); reinstall it from its repository: pip install . (or -e .)"
     )
 
 
