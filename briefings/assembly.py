@@ -11,13 +11,14 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Iterator, Sequence
-from typing import Any
 
 from .errors import SelectionError
 from .model import (
     Audience,
     Briefing,
     CountryData,
+    CountryRecord,
+    Event,
     Omission,
     Point,
     Project,
@@ -76,7 +77,7 @@ def assemble_briefing(project: Project, audience_id: str, topics: Sequence[str] 
     omitted: list[Omission] = []
     for topic in project.topics:
         if topic.id not in chosen:
-            omitted.extend(_omit(p, "topic", "topic not selected") for p in topic.points)
+            omitted.extend(omit(p, "topic", "topic not selected") for p in topic.points)
     for topic_id in chosen:
         topic = project.topic(topic_id)
         kept = []
@@ -85,46 +86,10 @@ def assemble_briefing(project: Project, audience_id: str, topics: Sequence[str] 
             if why is None:
                 kept.append(point)
             else:
-                omitted.append(_omit(point, *why))
+                omitted.append(omit(point, *why))
         if kept:
             sections.append(_section(topic, tuple(kept), audience, omitted))
     return _briefing(project, audience, sections, omitted)
-
-
-def cut_for_budget(briefing: Briefing, count: int) -> Briefing:
-    """Drop ``count`` points, lowest priority first and last-read first, recording each cut."""
-    order = budget_order(briefing)
-    cut = {p.ref for p in order[:count]}
-    sections = []
-    for section in briefing.sections:
-        kept = tuple(p for p in section.points if p.ref not in cut)
-        if kept:
-            sections.append(section.model_copy(update={"points": kept}))
-    budget = briefing.audience.page_budget
-    omitted = list(briefing.omitted) + [
-        _omit(p, "budget", f"cut to fit the {budget}-page budget") for p in order[:count]
-    ]
-    update = {"sections": tuple(sections), "omitted": tuple(omitted)}
-    return briefing.model_copy(
-        update={**update, "banner": banner_of(briefing.model_copy(update=update))}
-    )
-
-
-def budget_order(briefing: Briefing) -> list[Point]:
-    """Return the included points in the order a budget cuts them."""
-    points = list(briefing.points())
-    ranked = sorted(enumerate(points), key=lambda ip: (-ip[1].priority, -ip[0]))
-    return [p for _, p in ranked]
-
-
-def estimate_cut(point_heights: Sequence[float], overflow: float) -> int:
-    """Return how many points (in budget order, with these heights) cover an overflow."""
-    total = 0.0
-    for count, height in enumerate(point_heights, start=1):
-        total += height
-        if total >= overflow:
-            return count
-    return max(1, len(point_heights))  # not enough to cover it: everything cuttable
 
 
 def disclosable(briefing: Briefing) -> Briefing:
@@ -153,7 +118,8 @@ def banner_of(briefing: Briefing) -> str:
     data = briefing.country_data
     if data is not None:
         marks.append(data.marking)
-        marks.extend(item.marking or data.marking for item in (*data.countries, *data.events))
+        marks.extend(c.marking or data.marking for c in data.countries)
+        marks.extend(e.marking or data.marking for e in data.events)
     return highest_marking(marks)
 
 
@@ -224,22 +190,32 @@ def _country_data(
     if not within(data.marking, audience):
         omitted.append(_withheld("figures", "figure-data", data.marking, audience))
         return None
-    kept: dict[str, list[Any]] = {"countries": [], "events": []}
-    for name, rows in (("countries", data.countries), ("events", data.events)):
-        for row in rows:
-            marking = row.marking or data.marking
-            if within(marking, audience):
-                kept[name].append(row.model_copy(update={"marking": marking}))
-            else:
-                ref = (
-                    f"figures: {row.code}" if name == "countries" else f"figures: event {row.date}"
-                )
-                omitted.append(_withheld(ref, "figure-data", marking, audience))
-    if not kept["countries"]:
+    countries = [
+        c for c in data.countries if _keep(c, f"figures: {c.code}", data, audience, omitted)
+    ]
+    events = [
+        e for e in data.events if _keep(e, f"figures: event {e.date}", data, audience, omitted)
+    ]
+    if not countries:
         return None
-    return data.model_copy(
-        update={"countries": tuple(kept["countries"]), "events": tuple(kept["events"])}
-    )
+    stamp = [row.model_copy(update={"marking": row.marking or data.marking}) for row in countries]
+    dated = [row.model_copy(update={"marking": row.marking or data.marking}) for row in events]
+    return data.model_copy(update={"countries": tuple(stamp), "events": tuple(dated)})
+
+
+def _keep(
+    row: CountryRecord | Event,
+    ref: str,
+    data: CountryData,
+    audience: Audience,
+    omitted: list[Omission],
+) -> bool:
+    """Whether a row of the figures' data may reach the audience; if not, record it."""
+    marking = row.marking or data.marking
+    if within(marking, audience):
+        return True
+    omitted.append(_withheld(ref, "figure-data", marking, audience))
+    return False
 
 
 def _withheld(ref: str, portion: str, marking: str, audience: Audience) -> Omission:
@@ -247,10 +223,11 @@ def _withheld(ref: str, portion: str, marking: str, audience: Audience) -> Omiss
         ref=ref,
         reason="ceiling",
         detail=f"marked {marking}, above the {audience.ceiling} ceiling",
-        portion=portion,  # type: ignore[arg-type]
-        marking=marking,  # type: ignore[arg-type]
+        portion=portion,
+        marking=marking,
     )
 
 
-def _omit(point: Point, reason: str, detail: str) -> Omission:
-    return Omission(ref=point.ref, reason=reason, detail=detail, marking=point.marking)  # type: ignore[arg-type]
+def omit(point: Point, reason: str, detail: str) -> Omission:
+    """Record a point left out, and why."""
+    return Omission(ref=point.ref, reason=reason, detail=detail, marking=point.marking)

@@ -8,40 +8,120 @@ stderr, at one boundary: ``_library_errors``.
 from __future__ import annotations
 
 import contextlib
+import os
 import sys
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator, Sized
 from pathlib import Path
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import click
 
 from . import __version__
 from .errors import BriefingError, SelectionError
 
-PROJECT_OPTION = click.option(
-    "-C",
-    "--project",
-    "project",
-    type=click.Path(file_okay=False, path_type=Path),
-    default=".",
-    show_default=True,
-    help="The project folder (holding briefing.yaml, content/, templates/).",
-)
+if TYPE_CHECKING:
+    from .config import Config
+
+F = TypeVar("F", bound=Callable[..., Any])
+NO_COLOR = bool(os.environ.get("NO_COLOR"))
+INTERRUPTED = 130  # 128 + SIGINT, what a shell reports for Ctrl-C
 
 
 @contextlib.contextmanager
 def _library_errors() -> Iterator[None]:
-    """Turn library errors into Click errors with the right exit code."""
+    """Turn library errors into Click errors with the right exit code; Ctrl-C exits 130."""
     try:
         yield
     except SelectionError as exc:
         raise click.UsageError(str(exc)) from None
-    except BriefingError as exc:
-        error = click.ClickException(str(exc))
-        error.exit_code = exc.exit_code
-        raise error from None
+    except BriefingError as exc:  # every other library error is exit 1
+        raise click.ClickException(str(exc)) from None
+    except KeyboardInterrupt:
+        click.echo("Interrupted; nothing was written.", err=True)
+        raise click.exceptions.Exit(INTERRUPTED) from None
 
 
-def _complete(kind: str):  # type: ignore[no-untyped-def]
+class Reporter:
+    """Where a command's lines go: results on stdout, warnings and progress on stderr.
+
+    ``-q`` keeps only warnings and errors; ``-v`` adds what each step did. Colour only on a
+    terminal, and never with NO_COLOR set.
+    """
+
+    def __init__(self, quiet: bool = False, verbose: bool = False) -> None:
+        self.quiet, self.verbose = quiet, verbose and not quiet
+
+    def result(self, line: str) -> None:
+        """A line of the command's result (stdout), unless quiet."""
+        if not self.quiet:
+            click.echo(line)
+
+    def warn(self, line: str) -> None:
+        """A warning (stderr), always."""
+        click.echo(f"{_style('warning:', 'yellow')} {line}", err=True)
+
+    def info(self, line: str) -> None:
+        """What a step did (stderr), with -v only."""
+        if self.verbose:
+            click.echo(line, err=True)
+
+
+def _style(text: str, colour: str) -> str:
+    return text if NO_COLOR else click.style(text, fg=colour, bold=True)
+
+
+def _project_options(command: F) -> F:
+    """The project-layout options every project command takes, and -q/-v."""
+    options = [
+        click.option(
+            "-C",
+            "--project",
+            "project",
+            type=click.Path(file_okay=False, path_type=Path),
+            help="Start looking for the project (briefing.yaml) here, not in the current folder.",
+        ),
+        click.option(
+            "--content", "content_folder", type=click.Path(path_type=Path), help="Topic folder."
+        ),
+        click.option(
+            "--seeds", "seeds_folder", type=click.Path(path_type=Path), help="Seed folder."
+        ),
+        click.option(
+            "--templates",
+            "--user-templates",
+            "user_templates",
+            type=click.Path(path_type=Path),
+            help="Your own template folder, searched before the project's (user_templates).",
+        ),
+        click.option("-q", "--quiet", is_flag=True, help="Print only warnings and errors."),
+        click.option("-v", "--verbose", is_flag=True, help="Also say what each step did."),
+    ]
+    for option in reversed(options):
+        command = option(command)
+    return command
+
+
+def _config(
+    project: Path | None,
+    content_folder: Path | None,
+    seeds_folder: Path | None,
+    user_templates: Path | None,
+    **more: Any,
+) -> Config:
+    """Resolve the project's settings once, command-line options first."""
+    from .config import load_config
+
+    with _library_errors():
+        return load_config(
+            project,
+            content=content_folder,
+            seeds=seeds_folder,
+            user_templates=user_templates,
+            **more,
+        )
+
+
+def _complete(kind: str) -> Callable[[click.Context, click.Parameter, str], list[str]]:
     def complete(ctx: click.Context, param: click.Parameter, incomplete: str) -> list[str]:
         from .completion import complete_names
 
@@ -50,7 +130,7 @@ def _complete(kind: str):  # type: ignore[no-untyped-def]
     return complete
 
 
-def _names_option(kind: str, help_text: str):  # type: ignore[no-untyped-def]
+def _names_option(kind: str, help_text: str) -> Callable[[F], F]:
     """The repeatable ``-a/--audience`` or ``-t/--topic`` option, with name completion."""
     return click.option(
         f"-{kind[0]}",
@@ -91,13 +171,6 @@ def cli() -> None:
 @click.option(
     "-o", "--output", type=click.Path(path_type=Path), help="Output folder (default output/)."
 )
-@click.option("--content", type=click.Path(path_type=Path), help="Topic folder (default content/).")
-@click.option("--seeds", type=click.Path(path_type=Path), help="Seed folder (default seeds/).")
-@click.option(
-    "--templates",
-    type=click.Path(path_type=Path),
-    help="Your own template folder, searched before the shipped templates.",
-)
 @click.option(
     "--strict", is_flag=True, help="Fail on any warning, and instead of cutting to a page budget."
 )
@@ -108,20 +181,19 @@ def cli() -> None:
 @click.option(
     "-j", "--jobs", type=click.IntRange(min=1), help="Worker processes (default: number of cores)."
 )
-@PROJECT_OPTION
+@_project_options
 def build(
-    project: Path,
     audiences: tuple[str, ...],
     topics: tuple[str, ...],
     formats: tuple[str, ...],
     output: Path | None,
-    content: Path | None,
-    seeds: Path | None,
-    templates: Path | None,
     strict: bool,
     explain: bool,
     force: bool,
     jobs: int | None,
+    quiet: bool,
+    verbose: bool,
+    **layout: Any,
 ) -> None:
     """Build briefings into the output folder and print each file written.
 
@@ -131,73 +203,54 @@ def build(
       briefing build -a principal,staff -f pdf
       briefing build -a staff -t kosovo -t energy -o /tmp/out --explain
     """
-    from .builder import build as run_build
+    from .builder import build_project
+    from .reporting import build_lines
 
-    progress = _progress_reporter()
+    out = Reporter(quiet, verbose)
+    config = _config(**layout, output=output, audiences=audiences)
+    out.info(f"project: {config.root}")
     with _library_errors():
-        result = run_build(
-            project,
-            audiences=audiences,
+        result = build_project(
+            config,
             topics=topics,
             formats=formats or ("html", "pdf"),
-            output=output,
-            content=content,
-            seeds=seeds,
-            user_templates=templates,
             strict=strict,
             force=force,
             jobs=jobs,
-            progress=progress,
+            progress=_progress(out),
         )
     for warning in result.warnings:
-        click.echo(f"warning: {warning}", err=True)
-    for doc in result.documents:
-        pages = (
-            f" ({doc.pages} page{'s' if doc.pages != 1 else ''})"
-            if doc.format == "pdf" and doc.pages
-            else ""
-        )
-        note = "  [unchanged]" if doc.status == "unchanged" else ""
-        click.echo(f"{_shown(doc.path)}{pages}{note}")
-    if explain:
-        from .reporting import explain_lines, settings_lines
-
-        overrides = {"output": output, "content": content, "seeds": seeds}
-        for line in settings_lines(
-            result.project, user_templates=templates, audiences=audiences, **overrides
-        ):
-            click.echo(line)
-        for line in explain_lines(result):
-            click.echo(line)
+        out.warn(warning)
+    for line in build_lines(result, Path.cwd(), explain=explain):
+        out.result(line)
 
 
-def _progress_reporter():  # type: ignore[no-untyped-def]
-    """A bar redrawn in place on a terminal; plain lines on stderr otherwise."""
-    tty = sys.stderr.isatty()
+def _progress(out: Reporter) -> Callable[[int, int, str], None]:
+    """Click's progress bar on a terminal; with -v, plain lines elsewhere; nothing with -q."""
+    state: dict[str, Any] = {}
 
     def report(done: int, total: int, label: str) -> None:
-        if not tty:
-            click.echo(label, err=True)
+        if out.quiet:
             return
-        width = 24
-        filled = width * done // max(total, 1)
-        end = "\n" if done >= total else ""
-        bar = "#" * filled + "-" * (width - filled)
-        click.echo(f"\r[{bar}] {done}/{total} {label:<40}{end}", err=True, nl=False)
+        if not sys.stderr.isatty():
+            out.info(label)
+            return
+        bar = state.get("bar")
+        if bar is None:
+            bar = state["bar"] = click.progressbar(length=total, file=sys.stderr, show_pos=True)
+            bar.__enter__()
+        bar.label = label
+        bar.update(done - bar.pos)
+        if done >= total:
+            bar.__exit__(None, None, None)
 
     return report
 
 
-def _shown(path: Path) -> str:
-    with contextlib.suppress(ValueError):
-        return str(path.relative_to(Path.cwd()))
-    return str(path)
-
-
 @cli.command(name="list")
 @click.argument("what", type=click.Choice(["topics", "audiences", "points"]))
-@PROJECT_OPTION
-def list_(what: str, project: Path) -> None:
+@_project_options
+def list_(what: str, quiet: bool, verbose: bool, **layout: Any) -> None:
     """List the project's topics, audiences or points.
 
     \b
@@ -205,27 +258,28 @@ def list_(what: str, project: Path) -> None:
       briefing list topics
       briefing list points
     """
-    from .loading import load_project
     from .reporting import list_lines
 
+    out = Reporter(quiet, verbose)
+    config = _config(**layout)
     with _library_errors():
-        loaded = load_project(project)
+        loaded = config.project()
     for line in list_lines(loaded, what):
-        click.echo(line)
+        out.result(line)
 
 
 @cli.command()
 @click.option("--strict", is_flag=True, help="Treat warnings as errors (exit 1).")
-@PROJECT_OPTION
-def check(strict: bool, project: Path) -> None:
+@_project_options
+def check(strict: bool, quiet: bool, verbose: bool, **layout: Any) -> None:
     """Validate every file, then lint how points are written.
 
-    Problems (exit 1) and warnings print as file:line:col: field: message; fix.
+    Problems (exit 1) and warnings print on stderr as file:line:col: field: message; fix.
     Warnings: a headline that is not one sentence or is over 35 words; ICD 203
     estimative language (two likelihood scales, confidence and likelihood in one
     sentence, vague hedges in an assessment's headline); a point older than
     staleness_days before the information date; a Markdown list with no blank
-    line before it.
+    line before it; an audience tag that can never take effect.
 
     \b
     Examples:
@@ -233,21 +287,25 @@ def check(strict: bool, project: Path) -> None:
       briefing check --strict
     """
     from .lint import lint_project
-    from .loading import load_project
     from .reporting import summary_line
 
+    out = Reporter(quiet, verbose)
+    config = _config(**layout)
     with _library_errors():
-        loaded = load_project(project)
-    warnings = lint_project(loaded)
+        loaded, positions = config.project_and_positions()
+    warnings = lint_project(loaded, positions)
     if not (strict and warnings):
-        click.echo(summary_line(loaded))
+        out.result(summary_line(loaded))
     for warning in warnings:
-        click.echo(str(warning))
+        click.echo(str(warning), err=True)
+    if warnings and strict:
+        raise click.ClickException(f"{_count(warnings, 'warning')} with --strict")
     if warnings:
-        count = f"{len(warnings)} warning{'s' if len(warnings) != 1 else ''}"
-        if strict:
-            raise click.ClickException(f"{count} with --strict")
-        click.echo(f"{count} (errors under --strict)")
+        click.echo(f"{_count(warnings, 'warning')} (errors under --strict)", err=True)
+
+
+def _count(items: Sized, noun: str) -> str:
+    return f"{len(items)} {noun}{'s' if len(items) != 1 else ''}"
 
 
 @cli.command()
@@ -268,8 +326,11 @@ def init(folder: Path, force: bool) -> None:
 
     with _library_errors():
         written = init_project(folder, force=force)
-    click.echo(f"created {_shown(folder)} ({len(written)} files); next:")
-    click.echo(f"  cd {_shown(folder)} && briefing check && briefing build")
+    from .reporting import shown_path
+
+    shown = shown_path(folder.resolve(), Path.cwd())
+    click.echo(f"created {shown} ({len(written)} files); next:")
+    click.echo(f"  cd {shown} && briefing check && briefing build")
 
 
 @cli.command()
@@ -284,9 +345,15 @@ def init(folder: Path, force: bool) -> None:
 @click.option("--no-open", is_flag=True, help="Do not open a browser.")
 @_names_option("audience", "Audience to preview (default all).")
 @_names_option("topic", "Topic to include (default the audience's).")
-@PROJECT_OPTION
+@_project_options
 def preview(
-    port: int, no_open: bool, audiences: tuple[str, ...], topics: tuple[str, ...], project: Path
+    port: int,
+    no_open: bool,
+    audiences: tuple[str, ...],
+    topics: tuple[str, ...],
+    quiet: bool,
+    verbose: bool,
+    **layout: Any,
 ) -> None:
     """Serve the briefings on 127.0.0.1, rebuilding and reloading on every change.
 
@@ -298,28 +365,40 @@ def preview(
       briefing preview
       briefing preview -p 0 --no-open -a staff
     """
-    import signal
     import webbrowser
 
     from .preview import Preview
 
-    server = Preview(project, port=port, audiences=audiences, topics=topics, log=_log)
+    out = Reporter(quiet, verbose)
+    config = _config(**layout)  # checks briefing.yaml now; the preview re-reads it on change
+    options = {"content": layout["content_folder"], "seeds": layout["seeds_folder"]}
+    options["user_templates"] = layout["user_templates"]
+    server = Preview(
+        config.root, port=port, audiences=audiences, topics=topics, log=_log, options=options
+    )
     with _library_errors():
         url = server.start()
-    click.echo(f"serving {url} (Ctrl-C to stop)")
-    signal.signal(signal.SIGTERM, signal.default_int_handler)  # stop cleanly when killed too
+    out.result(f"serving {url} (Ctrl-C to stop)")
     if not no_open:
         webbrowser.open(url)
+    _serve(server)
+
+
+def _log(line: str) -> None:
+    click.echo(line, err=True)
+
+
+def _serve(server: Any) -> None:
+    """Serve until Ctrl-C or SIGTERM, then stop cleanly."""
+    import signal
+
+    signal.signal(signal.SIGTERM, signal.default_int_handler)
     try:
         server.wait()
     except KeyboardInterrupt:
         pass
     finally:
         server.stop()
-
-
-def _log(line: str) -> None:
-    click.echo(line, err=True)
 
 
 @cli.command()
@@ -358,9 +437,15 @@ def schema(kind: str) -> None:
 )
 @click.option("--uncited", is_flag=True, help="List only the paragraphs no point cites.")
 @click.option("--strict", is_flag=True, help="Exit 1 if any paragraph is cited by no point.")
-@PROJECT_OPTION
+@_project_options
 def sources(
-    seeds: tuple[str, ...], points: tuple[str, ...], uncited: bool, strict: bool, project: Path
+    seeds: tuple[str, ...],
+    points: tuple[str, ...],
+    uncited: bool,
+    strict: bool,
+    quiet: bool,
+    verbose: bool,
+    **layout: Any,
 ) -> None:
     """Show, for each seed, which points cite each paragraph, and which paragraphs none do.
 
@@ -371,18 +456,32 @@ def sources(
       briefing sources -p kosovo.israel-non-recognition
     """
     from .coverage import seed_coverage
-    from .loading import load_project
     from .reporting import coverage_lines
 
+    out = Reporter(quiet, verbose)
+    config = _config(**layout)
     with _library_errors():
-        coverage = seed_coverage(load_project(project), seeds, points)
+        coverage = seed_coverage(config.project(), seeds, points)
     for line in coverage_lines(coverage, uncited_only=uncited):
-        click.echo(line)
+        out.result(line)
     missing = sum(len(seed.uncited) for seed in coverage)
     if strict and missing:
         raise click.ClickException(f"{missing} paragraph(s) cited by no point (--strict)")
 
 
 def main() -> None:
-    """Run the command line."""
-    cli(prog_name="briefing")
+    """Run the command line; Ctrl-C anywhere exits 130 with one line, not a traceback."""
+    try:
+        code = cli.main(prog_name="briefing", standalone_mode=False)
+        sys.exit(code if isinstance(code, int) else 0)
+    except click.exceptions.Exit as exc:
+        sys.exit(exc.exit_code)
+    except click.ClickException as exc:
+        exc.show()
+        sys.exit(exc.exit_code)
+    except click.exceptions.Abort:
+        click.echo("Interrupted; nothing was written.", err=True)
+        sys.exit(INTERRUPTED)
+    except KeyboardInterrupt:
+        click.echo("Interrupted; nothing was written.", err=True)
+        sys.exit(INTERRUPTED)

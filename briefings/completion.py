@@ -2,40 +2,44 @@
 
 Reads the project leniently (file names, and point ids by a line scan; no validation) so
 completion stays fast and still works while a file is being edited or does not yet validate.
-Folder names come from ``briefing.yaml`` when it sets them.
+Folders are the project's, resolved as every command resolves them (``config``).
 """
 
 from __future__ import annotations
 
 import re
 from pathlib import Path
+from typing import Any
 
 import click
 
+from .config import find_root, load_config
+from .errors import BriefingError
+
 _POINT_ID = re.compile(r"^\s*-\s+id:\s*[\"']?([a-z0-9]+(?:-[a-z0-9]+)*)[\"']?\s*(?:#.*)?$", re.M)
-_FOLDER = re.compile(r"^(content|seeds|templates):\s*[\"']?([^\"'#\n]+?)[\"']?\s*(?:#.*)?$", re.M)
 
 
 def complete_names(ctx: click.Context, kind: str, incomplete: str) -> list[str]:
     """Return names of this kind that start with the last comma-separated part of ``incomplete``."""
-    root = Path(ctx.params.get("project") or ".")
+    options = {"content": ctx.params.get("content_folder"), "seeds": ctx.params.get("seeds_folder")}
     head, _, tail = incomplete.rpartition(",")
     prefix = f"{head}," if head else ""
-    return [prefix + name for name in project_names(root, kind) if name.startswith(tail)]
+    names = project_names(ctx.params.get("project"), kind, **options)
+    return [prefix + name for name in names if name.startswith(tail)]
 
 
-def project_names(root: Path, kind: str) -> list[str]:
+def project_names(start: Path | None, kind: str, **options: Any) -> list[str]:
     """Return the sorted names of one kind (topic, audience, seed, point) found in a project."""
-    folders = _folders(root)
+    content, seeds, templates = _folders(start, options)
     if kind == "topic":
-        return sorted(p.stem for p in (root / folders["content"]).glob("*.yaml"))
+        return sorted(p.stem for p in content.glob("*.yaml"))
     if kind == "audience":
-        return sorted(p.parent.name for p in (root / folders["templates"]).glob("*/audience.yaml"))
+        return sorted(p.parent.name for p in templates.glob("*/audience.yaml"))
     if kind == "seed":
-        return sorted(p.stem for p in (root / folders["seeds"]).glob("*.yaml"))
+        return sorted(p.stem for p in seeds.glob("*.yaml"))
     if kind == "point":
-        names = []
-        for path in sorted((root / folders["content"]).glob("*.yaml")):
+        names: list[str] = []
+        for path in sorted(content.glob("*.yaml")):
             try:
                 text = path.read_text(encoding="utf-8", errors="replace")
             except OSError:
@@ -45,13 +49,11 @@ def project_names(root: Path, kind: str) -> list[str]:
     return []
 
 
-def _folders(root: Path) -> dict[str, str]:
-    """The content, seeds and templates folder names, from briefing.yaml where it sets them."""
-    folders = {"content": "content", "seeds": "seeds", "templates": "templates"}
+def _folders(start: Path | None, options: dict[str, Any]) -> tuple[Path, Path, Path]:
+    """The content, seeds and templates folders; the defaults while briefing.yaml is broken."""
     try:
-        text = (root / "briefing.yaml").read_text(encoding="utf-8", errors="replace")
-    except OSError:
-        return folders
-    for match in _FOLDER.finditer(text):
-        folders[match.group(1)] = match.group(2).strip()
-    return folders
+        config = load_config(start, **options)
+    except BriefingError:
+        root = find_root(start)
+        return root / "content", root / "seeds", root / "templates"
+    return config.content, config.seeds, config.templates

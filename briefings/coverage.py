@@ -39,7 +39,8 @@ class SeedCoverage:
 def seed_coverage(
     project: Project, seeds: Sequence[str] = (), points: Sequence[str] = ()
 ) -> list[SeedCoverage]:
-    """Return paragraph coverage for the chosen seeds (default all), counting the chosen points."""
+    """Return paragraph coverage for the chosen seeds (default all); with ``points``, only the
+    paragraphs those points cite."""
     known = tuple(s.id for s in project.seeds)
     for name in seeds:
         if name not in known:
@@ -64,6 +65,8 @@ def seed_coverage(
         paragraphs = tuple(
             ParagraphCoverage(p.n, p.digest, tuple(citing.get((seed.id, p.n), ())))
             for p in sorted(seed.paragraphs, key=lambda p: p.n)
+            if not points or (seed.id, p.n) in citing  # -p: only what those points cite
         )
-        result.append(SeedCoverage(seed.id, seed.title, paragraphs))
+        if paragraphs or not points:
+            result.append(SeedCoverage(seed.id, seed.title, paragraphs))
     return result

@@ -24,7 +24,7 @@ class ConfinedFetcher(URLFetcher):
         self.roots = [r.resolve() for r in roots]
         self.warnings = warnings
 
-    def fetch(self, url: str, headers: object = None) -> URLFetcherResponse:  # type: ignore[override]
+    def fetch(self, url: str, headers: object = None) -> URLFetcherResponse:
         scheme = urlsplit(url).scheme.lower()
         if scheme == "data":
             if len(url) > MAX_RESOURCE_BYTES * 2:

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Iterable
-from typing import Annotated, Literal
+from typing import Annotated, Literal, get_args
 
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, StringConstraints
 
@@ -29,10 +29,13 @@ Layout = Literal["memo", "backgrounder", "fact-sheet", "card"]
 Figure = Literal["map", "timeline", "matrix"]
 Format = Literal["html", "pdf"]
 
-KINDS: tuple[str, ...] = Kind.__args__  # type: ignore[attr-defined]
-MARKINGS: tuple[str, ...] = Marking.__args__  # type: ignore[attr-defined]
-USES: tuple[str, ...] = Use.__args__  # type: ignore[attr-defined]
-FORMATS: tuple[str, ...] = Format.__args__  # type: ignore[attr-defined]
+KINDS: tuple[Kind, ...] = get_args(Kind)
+MARKINGS: tuple[Marking, ...] = get_args(Marking)
+USES: tuple[Use, ...] = get_args(Use)
+FORMATS: tuple[Format, ...] = get_args(Format)
+
+
+ANCHOR_PREFIX = "pt-"  # a slug has no dot, so "pt-un-voting.core-aim" reads one way only
 
 
 def marking_rank(marking: str) -> int:
@@ -94,6 +97,11 @@ class Point(_Frozen):
     def ref(self) -> str:
         """The point's address, ``topic.point``."""
         return f"{self.topic}.{self.id}"
+
+    @property
+    def anchor(self) -> str:
+        """The point's element id in a document, ``pt-topic.point``: budgets measure by it."""
+        return f"{ANCHOR_PREFIX}{self.ref}"
 
 
 class Topic(_Frozen):

@@ -241,7 +241,7 @@ def _outside(page: _Page) -> list[tuple[int, Finding]]:
 def _sparse(page: _Page, min_fill: float) -> list[tuple[int, Finding]]:
     flow = page.flow()
     top, height = page.content[1], page.content[3] - page.content[1]
-    bottom = max((item.shown[3] for item in flow), default=top)
+    bottom = max((item.shown[3] for item in flow if item.shown is not None), default=top)
     fill = max(0.0, bottom - top) / height if height > 0 else 1.0
     if page.blank or page.marked_sparse or fill >= min_fill:
         return []
@@ -274,7 +274,7 @@ def _headings_with_content(document: Document) -> set[int] | None:
     )
     if root is None:
         return None
-    found = set()
+    found: set[int] = set()
     for parent in root.iter():
         kids = [kid for kid in parent if isinstance(kid.tag, str)]  # not comments
         found.update(id(kid) for kid in kids[:-1] if kid.tag in HEADINGS)

@@ -2,7 +2,9 @@
 
 Builds the HTML into a temporary folder (never the project's output folder), serves it with the
 standard library's HTTP server, and polls the modification times of the content, seeds and
-template folders and of ``briefing.yaml``. On a change it rebuilds; each served page carries a
+template folders and of ``briefing.yaml``. On a change it rebuilds, each build in a process of
+its own with a time limit (``limits.run_isolated``), so a runaway template or layout is stopped
+with a message and the server keeps serving; each served page carries a
 small script (added when serving, never written to disk) that polls ``/__version`` and reloads
 the page when a build finishes. ``/<audience>.pdf`` builds that PDF on request. A build that
 fails leaves the server running and shows the error in place of the page until it is fixed.
@@ -17,14 +19,18 @@ import re
 import shutil
 import tempfile
 import threading
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from http import HTTPStatus
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
+from typing import Any
 
+from .config import SETTINGS_FILE, find_root, load_config
 from .errors import BriefingError, SelectionError
+from .limits import run_isolated
 
 HOST = "127.0.0.1"
+BUILD_SECONDS = 180.0  # a preview build (or PDF) running longer is stopped
 POLL_SECONDS = 0.5
 _DOCUMENT = re.compile(r"^/([a-z0-9]+(?:-[a-z0-9]+)*)\.(html|pdf)$")
 _RELOAD = """<script>
@@ -55,8 +61,13 @@ class Preview:
         topics: Sequence[str] = (),
         interval: float = POLL_SECONDS,
         log: Callable[[str], None] | None = None,
+        options: Mapping[str, Any] | None = None,
+        limit: float = BUILD_SECONDS,
     ) -> None:
-        self.root = Path(root).resolve()
+        self.start_folder = Path(root)
+        self.options = dict(options or {})  # command-line folders, as load_config takes them
+        self.limit = limit
+        self.root = find_root(root)
         self.port = port
         self.audiences = tuple(audiences)
         self.topics = tuple(topics)
@@ -127,19 +138,11 @@ class Preview:
 
     def rebuild(self, *, first: bool = False) -> None:
         """Build the HTML again; keep the error to show it if the build fails."""
-        from .builder import build
 
         assert self._folder is not None
         with self._lock:
             try:
-                result = build(
-                    self.root,
-                    audiences=self.audiences,
-                    topics=self.topics,
-                    formats=("html",),
-                    output=self._folder,
-                    jobs=1,  # no worker processes forked from a threaded server
-                )
+                result = self._build(("html",), self.audiences)
             except SelectionError:
                 if first:
                     raise
@@ -161,19 +164,17 @@ class Preview:
 
     def build_pdf(self, audience: str) -> bytes:
         """Build one audience's PDF now and return it."""
-        from .builder import build
-
         assert self._folder is not None
         with self._lock:
-            build(
-                self.root,
-                audiences=(audience,),
-                topics=self.topics,
-                formats=("pdf",),
-                output=self._folder,
-                jobs=1,
-            )
+            self._build(("pdf",), (audience,))
             return (self._folder / f"{audience}.pdf").read_bytes()
+
+    def _build(self, formats: tuple[str, ...], audiences: Sequence[str]) -> Any:
+        """Build into the preview's folder, in a process of its own, within the time limit."""
+        request = (self.start_folder, self.options, tuple(audiences), self.topics, formats)
+        return run_isolated(
+            _build_into, *request, self._folder, seconds=self.limit, what="the preview build"
+        )
 
     def page(self, audience: str) -> bytes | None:
         """Return the served HTML of one audience, reload script included, or None."""
@@ -189,26 +190,26 @@ class Preview:
 
     def _watch(self) -> None:
         while not self._stop.wait(self.interval):
-            current = self._snapshot()
-            if current != self._seen:
-                self._seen = current
-                self.rebuild()
+            try:
+                current = self._snapshot()
+                if current != self._seen:
+                    self._seen = current
+                    self.rebuild()
+            except Exception as exc:  # one bad edit must not end watching for good
+                self.error = f"{type(exc).__name__}: {exc}"
+                self.log(f"build failed:\n{self.error}")
 
     def _snapshot(self) -> dict[str, tuple[int, int]]:
         """Modification time and size of every file a build reads."""
-        from .loading import SETTINGS_FILE, load_settings
-        from .model import Settings
-
         try:
-            settings = load_settings(self.root)
+            config = load_config(self.start_folder, **self.options)
+            folders = [config.content, config.seeds, config.templates, config.user_templates]
         except BriefingError:
-            settings = Settings()
-        folders = [settings.content, settings.seeds, settings.templates]
-        if settings.user_templates:
-            folders.append(settings.user_templates)
+            folders = [self.root / name for name in ("content", "seeds", "templates")]
         files = [self.root / SETTINGS_FILE]
         for folder in folders:
-            files.extend(sorted((self.root / folder).rglob("*")))
+            if folder is not None:
+                files.extend(sorted(folder.rglob("*")))
         seen = {}
         for path in files:
             if path.name.startswith("."):
@@ -223,6 +224,22 @@ class Preview:
         if self._folder is not None:
             shutil.rmtree(self._folder, ignore_errors=True)
             self._folder = None
+
+
+def _build_into(
+    start: Path,
+    options: dict[str, Any],
+    audiences: tuple[str, ...],
+    topics: tuple[str, ...],
+    formats: tuple[str, ...],
+    folder: Path,
+) -> Any:
+    """One preview build (run in its own process): these documents into the preview folder."""
+    from .builder import build
+
+    return build(
+        start, audiences=audiences, topics=topics, formats=formats, output=folder, jobs=1, **options
+    )
 
 
 def _with_reload(text: str, version: int, interval: float) -> str:

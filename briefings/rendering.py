@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import base64
 import datetime as dt
+import functools
 import logging
 import re
 from collections.abc import Iterator
@@ -24,8 +25,9 @@ from markupsafe import Markup
 from . import __version__
 from .assembly import disclosable
 from .errors import RenderError, TemplateError
+from .limits import deadline
 from .model import Briefing
-from .templating import deadline, make_environment, render_template
+from .templating import make_environment, render_template
 
 ENTRY_TEMPLATE = "briefing.html"
 STYLESHEETS = ("fonts/fonts.css", "print.css", "audience.css")
@@ -85,20 +87,24 @@ def template_context(
         "show": briefing.audience.show,
         "stylesheet": Markup(stylesheet),
         "medium": medium,
-        "figures": {name: Markup(svg) for name, svg in figures.items()},
+        "figures": dict(figures),
         "kind_labels": KIND_LABELS,
         "use_labels": USE_LABELS,
         "generator": f"briefings {__version__}",
     }
 
 
-def render_figures(briefing: Briefing) -> dict[str, str]:
-    """The figures the audience's profile lists, drawn from the data it may see."""
+def render_figures(briefing: Briefing) -> dict[str, Any]:
+    """The figures the audience's profile lists, drawn from the data it may see.
+
+    Each is a frozen figure object (``briefings.figures.Figure``: its SVG markup and its data);
+    ``templates/partials/figures.html`` writes the words around it.
+    """
     if not briefing.audience.figures:
         return {}
     from .figures import render_figures as draw
 
-    return draw(briefing)
+    return dict(draw(briefing))
 
 
 def _stylesheet(env: Any, medium: str, templates: TemplateRoots, audience_folder: Path) -> str:
@@ -114,8 +120,12 @@ def _stylesheet(env: Any, medium: str, templates: TemplateRoots, audience_folder
         if "</" in source:
             raise TemplateError(f"{filename}: a stylesheet may not contain '</'")
         folder = Path(filename).parent
-        parts.append(_FONT_URL.sub(lambda m, f=folder: _font_url(f, m.group(1), medium), source))
+        parts.append(_FONT_URL.sub(functools.partial(_font_match, folder, medium), source))
     return "\n".join(parts)
+
+
+def _font_match(folder: Path, medium: str, match: re.Match[str]) -> str:
+    return _font_url(folder, match.group(1), medium)
 
 
 def _font_url(folder: Path, name: str, medium: str) -> str:

@@ -11,6 +11,7 @@ from .model import Project, Settings
 
 if TYPE_CHECKING:
     from .builder import BuildResult
+    from .config import Config
     from .coverage import SeedCoverage
 
 
@@ -40,6 +41,30 @@ def list_lines(project: Project, what: str) -> Iterator[str]:
             )
 
 
+def build_lines(result: BuildResult, here: Path, *, explain: bool = False) -> Iterator[str]:
+    """Lines for ``briefing build``: each file written or found unchanged; with ``explain``,
+    the effective settings and every portion each audience left out."""
+    for doc in result.documents:
+        pages = (
+            f" ({doc.pages} page{'s' if doc.pages != 1 else ''})"
+            if doc.format == "pdf" and doc.pages
+            else ""
+        )
+        note = "  [unchanged]" if doc.status == "unchanged" else ""
+        yield f"{shown_path(doc.path, here)}{pages}{note}"
+    if explain and result.config is not None and result.project is not None:
+        yield from settings_lines(result.config, result.project)
+        yield from explain_lines(result)
+
+
+def shown_path(path: Path, here: Path) -> str:
+    """A path relative to ``here`` where it lies below it, else as it is."""
+    try:
+        return str(path.relative_to(here))
+    except ValueError:
+        return str(path)
+
+
 def explain_lines(result: BuildResult) -> Iterator[str]:
     """Lines for ``build --explain``: per audience, every point left out and why."""
     for audience, omitted in result.omitted.items():
@@ -51,24 +76,14 @@ def explain_lines(result: BuildResult) -> Iterator[str]:
             yield f"  - {omission.ref} [{omission.reason}] {omission.detail}"
 
 
-def settings_lines(project: Project, **overrides: Any) -> Iterator[str]:
-    """Lines showing each effective setting and where it came from.
-
-    ``overrides`` are command-line values by setting name (``output=Path("/tmp/x")``,
-    ``audiences=("staff",)``); ``None`` or empty means the option was not given.
-    """
-    settings = project.settings
-    from_file = settings.model_fields_set
-    path = Path(project.root) / "briefing.yaml"
+def settings_lines(config: Config, project: Project) -> Iterator[str]:
+    """Lines showing each effective setting and where it came from."""
+    path = config.settings_file
     source = str(path) if path.is_file() else f"no {path}, defaults"
     yield f"settings ({source}; command-line options override):"
     for name in Settings.model_fields:
-        given = overrides.get(name)
-        if given not in (None, (), [], ""):
-            value, origin = given, "command-line"
-        else:
-            value = getattr(settings, name)
-            origin = "briefing.yaml" if name in from_file else "default"
+        value = getattr(config.settings, name)
+        origin = config.origins.get(name, "default")
         yield f"  {name:<17} {origin:<14} {_setting_text(project, name, value)}"
 
 

@@ -16,10 +16,8 @@ import contextlib
 import functools
 import os
 import re
-import signal
 import string
-import threading
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -28,7 +26,8 @@ from jinja2.compiler import CodeGenerator
 from jinja2.exceptions import SecurityError
 from jinja2.sandbox import ImmutableSandboxedEnvironment
 
-from .errors import BriefingError, TemplateError, relative
+from .errors import TemplateError, relative
+from .limits import deadline
 from .markup import render_inline, render_markdown
 from .model import portion_mark
 
@@ -177,7 +176,9 @@ def _check_format(text: str, *args: Any) -> None:
     if any(n in ("*", "{") for n in numbers):  # the width comes from the arguments
         for arg in args:
             values = arg.values() if isinstance(arg, dict) else arg
-            items = values if isinstance(values, tuple | list | type({}.values())) else [values]
+            items: Any = (
+                values if isinstance(values, tuple | list | type({}.values())) else [values]
+            )
             numbers += [str(abs(v)) for v in items if _is_int(v)]
     if any(n not in ("*", "{") and (len(n) > 9 or int(n) > MAX_FILTER_NUMBER) for n in numbers):
         raise SecurityError("a format field is too wide")
@@ -276,48 +277,6 @@ def _render(env: jinja2.Environment, name: str, context: dict[str, Any]) -> str:
             )
         chunks.append(chunk)
     return "".join(chunks)
-
-
-class _Timeout(BaseException):
-    """Not an Exception, so an ``except Exception`` in a filter or in WeasyPrint does not eat it."""
-
-
-@contextlib.contextmanager
-def deadline(
-    seconds: float,
-    what: str,
-    error: type[BriefingError] = TemplateError,
-    hint: str = "is a loop runaway?",
-) -> Iterator[None]:
-    """Stop the work inside after ``seconds`` (only where signals work: the main thread).
-
-    The alarm repeats until the work stops, and the error is raised even when something inside
-    swallowed the interruption (WeasyPrint catches ``BaseException`` around each SVG).
-    """
-    if threading.current_thread() is not threading.main_thread() or not hasattr(
-        signal, "setitimer"
-    ):
-        yield
-        return
-    fired = False
-
-    def stop(signum: int, frame: Any) -> None:
-        nonlocal fired
-        fired = True
-        raise _Timeout
-
-    previous = signal.signal(signal.SIGALRM, stop)
-    signal.setitimer(signal.ITIMER_REAL, seconds, 0.2)
-    try:
-        yield
-    except BaseException:
-        if not fired:
-            raise
-    finally:
-        signal.setitimer(signal.ITIMER_REAL, 0)
-        signal.signal(signal.SIGALRM, previous)
-    if fired:
-        raise error(f"{what} took longer than {seconds:g} s; {hint}")
 
 
 def _where(filename: str | None, line: int | None, root: Path | None) -> str:

@@ -30,6 +30,14 @@ def project(tmp_path: Path) -> Path:
 
 
 @pytest.fixture(scope="session")
+def book():  # type: ignore[no-untyped-def]
+    """The shipped project, loaded once (read only)."""
+    from briefings import load_project
+
+    return load_project(REPO)
+
+
+@pytest.fixture(scope="session")
 def built_book(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """The whole default book built once per session into a temporary project."""
     from briefings import build

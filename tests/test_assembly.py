@@ -8,15 +8,10 @@ import pytest
 from conftest import plant_restricted_point
 
 from briefings import SelectionError, assemble_briefing, load_project
-from briefings.assembly import cut_for_budget
+from briefings.budget import cut_for_budget
 from briefings.model import marking_rank
 
 REPO = Path(__file__).resolve().parent.parent
-
-
-@pytest.fixture(scope="module")
-def book():
-    return load_project(REPO)
 
 
 def test_principal_takes_priority_one_facts_judgments_recommendations(book) -> None:

@@ -87,7 +87,7 @@ def test_filtered_points_never_reach_the_html(project: Path, tmp_path: Path) -> 
     briefing = assemble_briefing(load_project(project), "press")
     for omission in (o for o in briefing.omitted if o.portion == "point"):
         topic, point = omission.ref.split(".")
-        assert f'id="pt-{topic}-{point}"' not in html
+        assert f'id="pt-{topic}.{point}"' not in html
 
 
 def test_explain_lists_omissions(project: Path, tmp_path: Path) -> None:

@@ -112,3 +112,19 @@ def test_template_syntax_error_names_file_and_line(project: Path, tmp_path: Path
     )
     assert result.exit_code == 1
     assert "mine/base.html:2: Expected an expression, got 'end of statement block'" in result.output
+
+
+def test_the_readme_example_builds_clean_under_strict_and_reaches_every_audience(
+    project: Path, tmp_path: Path
+) -> None:
+    example = re.search(r"```jinja\n(.*?)```", DOC, re.S)
+    assert example is not None
+    mine = tmp_path / "mytemplates"
+    mine.mkdir()
+    (mine / "base.html").write_text(example.group(1), encoding="utf-8")
+    result = run("build", "-C", str(project), "--templates", str(mine), "--strict", "-j", "2")
+    assert result.exit_code == 0, result.output
+    for path in sorted((project / "output").glob("*.html")):
+        html = path.read_text(encoding="utf-8")
+        assert "Prepared for the Tuesday desk meeting." in html, path.name
+        assert html.count('id="end-of-document"') == 1, path.name

@@ -17,6 +17,7 @@ import pytest
 from click.testing import CliRunner
 
 from briefings.cli import cli
+from briefings.config import load_config
 from briefings.coverage import seed_coverage
 from briefings.lint import lint_project
 from briefings.loading import load_project
@@ -362,8 +363,11 @@ def test_sources_lists_a_paragraph_no_point_cites(project: Path) -> None:
 
 def test_sources_for_one_point(project: Path) -> None:
     result = run("sources", "-C", str(project), "-p", "kosovo.israel-non-recognition")
-    cited = [line for line in result.output.splitlines() if "kosovo." in line]
-    assert cited == ["   12  kosovo.israel-non-recognition"]
+    assert result.stdout.splitlines() == [
+        "israel-balkans-2016: 1 of 1 paragraphs cited  "
+        "Understanding the Israeli-Balkans Strategic Partnership",
+        "   12  kosovo.israel-non-recognition",
+    ]
 
 
 def test_sources_unknown_names_are_usage_errors(project: Path) -> None:
@@ -379,8 +383,8 @@ def test_sources_unknown_names_are_usage_errors(project: Path) -> None:
 
 
 def test_settings_lines_show_where_each_setting_comes_from(project: Path) -> None:
-    loaded = load_project(project)
-    lines = list(settings_lines(loaded, output=Path("/tmp/out"), audiences=("staff,press",)))
+    config = load_config(project, output=Path("/tmp/out"), audiences=("staff,press",))
+    lines = list(settings_lines(config, load_project(project)))
     assert lines[0] == (
         f"settings ({project.resolve() / 'briefing.yaml'}; command-line options override):"
     )
@@ -396,7 +400,8 @@ def test_settings_lines_show_where_each_setting_comes_from(project: Path) -> Non
 def test_settings_lines_without_settings_file(tmp_path: Path) -> None:
     run("init", str(tmp_path / "book"))
     (tmp_path / "book" / "briefing.yaml").unlink()
-    lines = list(settings_lines(load_project(tmp_path / "book")))
+    book = tmp_path / "book"
+    lines = list(settings_lines(load_config(book), load_project(book)))
     assert lines[0].startswith("settings (no ")
     assert lines[0].endswith("briefing.yaml, defaults; command-line options override):")
     rows = {line.split()[0]: line for line in lines[1:]}

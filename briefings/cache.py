@@ -1,0 +1,146 @@
+"""Cache: what a document is rendered from → a key, and the output folder's manifest → which
+documents are still up to date.
+
+A key hashes everything that decides a document's bytes: the assembled briefing with every field
+(ids included, which serialisation leaves out), the options, and the content of every file under
+the template folders. The manifest (``.briefing-manifest.json`` in the output folder) records
+each audience's key and the hashes of the files written; a document is up to date when its key
+matches and its files on disk are still the ones written. A manifest that cannot be read is
+treated as empty: everything is rendered again.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import json
+from collections.abc import Iterable
+from pathlib import Path
+from typing import Any
+
+from pydantic import BaseModel, ValidationError
+
+from . import __version__
+from .model import Briefing, Omission
+
+MANIFEST_NAME = ".briefing-manifest.json"
+MAX_MANIFEST_BYTES = 16 * 1024 * 1024
+
+
+def fingerprint(value: Any) -> Any:
+    """A JSON-ready image of a model with every field, the excluded ones (ids) included."""
+    if isinstance(value, BaseModel):
+        return {name: fingerprint(getattr(value, name)) for name in type(value).model_fields}
+    if isinstance(value, tuple | list):
+        return [fingerprint(item) for item in value]
+    if isinstance(value, dict):
+        return {str(k): fingerprint(v) for k, v in value.items()}
+    if isinstance(value, dt.date):
+        return value.isoformat()
+    return value
+
+
+def job_key(
+    briefing: Briefing,
+    options: Iterable[Any],
+    folders: Iterable[Path],
+    trees: dict[Path, str] | None = None,
+) -> str:
+    """Hash a document's inputs: the briefing, the options and the template folders' files.
+
+    ``trees`` remembers each folder's digest, so a build hashes a folder once for all documents.
+    """
+    trees = {} if trees is None else trees
+    digest = hashlib.sha256(f"briefings {__version__}\n".encode())
+    digest.update(json.dumps(fingerprint(briefing), sort_keys=True).encode())
+    digest.update(json.dumps(list(options), default=str).encode())
+    for folder in folders:
+        if folder not in trees:
+            trees[folder] = tree_digest(folder)
+        digest.update(trees[folder].encode())
+    return digest.hexdigest()
+
+
+def tree_digest(folder: Path) -> str:
+    """Hash the names and bytes of every file under a template folder (fonts included)."""
+    digest = hashlib.sha256()
+    for path in sorted(folder.rglob("*")):
+        if path.is_file() and not path.name.startswith("."):
+            digest.update(f"{path.relative_to(folder)}\n".encode())
+            digest.update(hashlib.sha256(path.read_bytes()).digest())
+    return digest.hexdigest()
+
+
+class Manifest:
+    """The record of what the last builds wrote into one output folder."""
+
+    def __init__(self, folder: Path, entries: dict[str, Any] | None = None) -> None:
+        self.folder = folder
+        self.entries: dict[str, Any] = entries or {}
+
+    @classmethod
+    def read(cls, folder: Path) -> Manifest:
+        """Read the folder's manifest; an absent, odd or unreadable one is an empty manifest."""
+        path = folder / MANIFEST_NAME
+        if path.is_symlink() or not path.is_file():  # never through a link, a pipe or a device
+            return cls(folder)
+        try:
+            if path.stat().st_size > MAX_MANIFEST_BYTES:
+                return cls(folder)
+            data = json.loads(path.read_text(encoding="utf-8"))
+        except (OSError, ValueError, RecursionError):
+            return cls(folder)
+        entries = data if isinstance(data, dict) else {}
+        return cls(folder, {k: v for k, v in entries.items() if isinstance(v, dict)})
+
+    def up_to_date(self, audience: str, key: str, formats: Iterable[str]) -> bool:
+        """Whether the audience's files were built from this key and are unchanged on disk."""
+        entry = self.entries.get(audience, {})
+        hashes = entry.get("hashes")
+        if entry.get("key") != key or not isinstance(hashes, dict):
+            return False
+        for fmt in formats:
+            target = self.folder / f"{audience}.{fmt}"
+            if fmt not in hashes or not target.is_file() or target.is_symlink():
+                return False
+            if hashlib.sha256(target.read_bytes()).hexdigest() != hashes[fmt]:
+                return False
+        return True
+
+    def recorded(self, audience: str) -> tuple[int | None, str | None, tuple[Omission, ...]]:
+        """The pages, banner and omissions recorded for an up-to-date audience."""
+        entry = self.entries.get(audience, {})
+        try:
+            omitted = tuple(Omission(**o) for o in entry.get("omitted", []))
+        except (TypeError, ValidationError):
+            omitted = ()
+        pages = entry.get("pages")
+        banner = entry.get("banner")
+        return (
+            pages if isinstance(pages, int) else None,
+            banner if isinstance(banner, str) else None,
+            omitted,
+        )
+
+    def record(
+        self,
+        audience: str,
+        key: str,
+        files: dict[str, bytes],
+        pages: int | None,
+        banner: str,
+        omitted: Iterable[Omission],
+    ) -> None:
+        """Note what was just written for an audience."""
+        self.entries[audience] = {
+            "key": key,
+            "formats": list(files),
+            "hashes": {f: hashlib.sha256(d).hexdigest() for f, d in files.items()},
+            "pages": pages,
+            "banner": banner,
+            "omitted": [o.model_dump() for o in omitted],
+        }
+
+    def to_bytes(self) -> bytes:
+        """The manifest as written to disk."""
+        return json.dumps(self.entries, indent=1, sort_keys=True).encode()

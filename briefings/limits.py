@@ -1,0 +1,118 @@
+"""Limits: work + a time budget → its result, or a clear error once the budget is spent.
+
+Two tools, for two places. ``deadline`` interrupts work in the main thread of a process with a
+repeating alarm (signals reach only the main thread), which is where a build's documents are
+rendered: in its worker processes, or in the calling process when it runs alone. ``run_isolated``
+runs work in a fresh process of its own and kills it when the time is up, so a limit holds for a
+caller in any thread (the preview's watcher and request threads): a runaway template or layout
+cannot hang the caller, whatever it does.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import multiprocessing
+import signal
+import threading
+from collections.abc import Callable, Iterator
+from typing import Any, TypeVar
+
+from .errors import BriefingError, RenderError, TemplateError
+
+T = TypeVar("T")
+_KILL_GRACE = 2.0  # seconds a killed worker has to go before it is killed harder
+
+
+class _Timeout(BaseException):
+    """Raised by the alarm; a BaseException so ordinary ``except Exception`` cannot eat it."""
+
+
+@contextlib.contextmanager
+def deadline(
+    seconds: float,
+    what: str,
+    error: type[BriefingError] = TemplateError,
+    hint: str = "is a loop runaway?",
+) -> Iterator[None]:
+    """Stop the work inside after ``seconds``, where signals work (a process's main thread).
+
+    The alarm repeats until the work stops, and the error is raised even when something inside
+    swallowed the interruption (WeasyPrint catches ``BaseException`` around each SVG). Off the
+    main thread this does nothing: such callers use ``run_isolated``.
+    """
+    if threading.current_thread() is not threading.main_thread() or not hasattr(
+        signal, "setitimer"
+    ):
+        yield
+        return
+    fired = False
+
+    def stop(signum: int, frame: Any) -> None:
+        nonlocal fired
+        fired = True
+        raise _Timeout
+
+    previous = signal.signal(signal.SIGALRM, stop)
+    signal.setitimer(signal.ITIMER_REAL, seconds, 0.2)
+    try:
+        yield
+    except BaseException:
+        if not fired:
+            raise
+    finally:
+        signal.setitimer(signal.ITIMER_REAL, 0)
+        signal.signal(signal.SIGALRM, previous)
+    if fired:
+        raise error(f"{what} took longer than {seconds:g} s; {hint}")
+
+
+def run_isolated(function: Callable[..., T], *args: Any, seconds: float, what: str) -> T:
+    """Run ``function(*args)`` in a fresh process and return its result, or raise its error.
+
+    The process is started with 'spawn' (never forked from a threaded caller) and killed after
+    ``seconds``; then ``RenderError`` says what was stopped. ``function`` and its arguments and
+    result must pickle.
+    """
+    context = multiprocessing.get_context("spawn")
+    receive, send = context.Pipe(duplex=False)
+    worker = context.Process(target=_child, args=(send, function, args), daemon=True)
+    worker.start()
+    send.close()
+    try:
+        if not receive.poll(seconds):
+            raise RenderError(
+                f"{what} took longer than {seconds:g} s and was stopped; is a template, an SVG "
+                "or a table running away?"
+            )
+        try:
+            ok, value = receive.recv()
+        except EOFError:
+            raise RenderError(f"{what} stopped without an answer (its process died)") from None
+    finally:
+        receive.close()
+        _end(worker)
+    if not ok:
+        raise value
+    return value  # recv() is untyped (Any); the child sent a T
+
+
+def _child(send: Any, function: Callable[..., Any], args: tuple[Any, ...]) -> None:
+    try:
+        result = (True, function(*args))
+    except BriefingError as exc:
+        result = (False, exc)
+    except Exception as exc:  # anything else reaches the caller as a message, not a hang
+        result = (False, BriefingError(f"{type(exc).__name__}: {exc}"))
+    with contextlib.suppress(BrokenPipeError):
+        send.send(result)
+    send.close()
+
+
+def _end(worker: multiprocessing.process.BaseProcess) -> None:
+    worker.join(0.5)
+    if worker.is_alive():
+        worker.terminate()
+        worker.join(_KILL_GRACE)
+    if worker.is_alive():
+        worker.kill()
+        worker.join()
