@@ -20,7 +20,6 @@ from .budget import fit_budget
 from .cache import MANIFEST_NAME, Manifest, job_key
 from .config import Config, load_config
 from .errors import RenderError, SelectionError
-from .loading import load_project
 from .model import FORMATS, Briefing, Omission, Project
 from .output import build_lock, prepare_output, write_files
 from .rendering import Layout, TemplateRoots, layout_pdf, render_html, write_pdf_bytes
@@ -147,9 +146,7 @@ def build_project(
     progress: Callable[[int, int, str], None] | None = None,
 ) -> BuildResult:
     """Build a resolved project: assemble, skip what is up to date, render the rest, write."""
-    project = load_project(
-        config.root, content=config.content, seeds=config.seeds, templates=config.templates
-    )
+    project = config.project()
     audience_ids = _choose_audiences(project, config.settings.audiences)
     topic_ids = split_names(topics)
     for audience_id in audience_ids:  # unknown topics fail before any work
@@ -167,18 +164,8 @@ def build_project(
     with build_lock(out_dir):
         manifest = Manifest.read(out_dir)
         pending = _pending(project, audience_ids, topic_ids, format_list, roots, config, strict)
-        for job, key in list(pending):
-            audience_id = job.briefing.audience.id
-            if force or not manifest.up_to_date(audience_id, key, format_list):
-                continue
-            pending.remove((job, key))
-            pages, banner, omitted = manifest.recorded(audience_id)
-            for fmt in format_list:
-                path = out_dir / f"{audience_id}.{fmt}"
-                result.documents.append(Document(audience_id, fmt, path, "unchanged", pages))
-            result.omitted[audience_id] = omitted
-            result.banners[audience_id] = banner or job.briefing.banner
-            report(len(audience_ids) - len(pending), len(audience_ids), f"{audience_id}: unchanged")
+        if not force:
+            pending = _skip_unchanged(pending, manifest, format_list, result, report)
         done = len(audience_ids) - len(pending)
         rendered = _run(pending, jobs, report, done, len(audience_ids))
         for item in rendered:
@@ -213,6 +200,31 @@ def _pending(
         key = job_key(briefing, [formats, job.created.isoformat(), strict], folders, trees)
         pending.append((job, key))
     return pending
+
+
+def _skip_unchanged(
+    pending: list[tuple[Job, str]],
+    manifest: Manifest,
+    formats: tuple[str, ...],
+    result: BuildResult,
+    report: Callable[[int, int, str], None],
+) -> list[tuple[Job, str]]:
+    """Drop the jobs whose documents are up to date, recording them as unchanged."""
+    left = []
+    for job, key in pending:
+        audience_id = job.briefing.audience.id
+        if not manifest.up_to_date(audience_id, key, formats):
+            left.append((job, key))
+            continue
+        pages, banner, omitted = manifest.recorded(audience_id)
+        for fmt in formats:
+            path = manifest.folder / f"{audience_id}.{fmt}"
+            result.documents.append(Document(audience_id, fmt, path, "unchanged", pages))
+        result.omitted[audience_id] = omitted
+        result.banners[audience_id] = banner or job.briefing.banner
+        skipped = len(result.banners)
+        report(skipped, len(pending), f"{audience_id}: unchanged")
+    return left
 
 
 def _write(

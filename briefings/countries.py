@@ -8,11 +8,11 @@ file does not validate as a whole, the states and events that do are still check
 
 from __future__ import annotations
 
-import datetime as dt
 from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import Any
 
+from .dates import partial_date
 from .errors import relative
 from .model import CountryData, CountryRecord, Event
 from .reading import Collector, SourceFile
@@ -101,12 +101,3 @@ def check_dated(item: Any, loc: Loc, date_field: str, known: Known) -> Iterator[
     if item.source is not None:
         for where, message in check_source(item.source.seed, item.source.paragraphs, known):
             yield (*loc, "source", *where), message
-
-
-def partial_date(value: str) -> dt.date | None:
-    """The first day of a YYYY, YYYY-MM or YYYY-MM-DD period, or None if there is no such date."""
-    year, month, day = [*(int(p) for p in value.split("-")), 1, 1][:3]
-    try:
-        return dt.date(year, month, day)
-    except ValueError:
-        return None

@@ -13,6 +13,7 @@ are checked before they run.
 from __future__ import annotations
 
 import contextlib
+import datetime as dt
 import functools
 import os
 import re
@@ -26,6 +27,7 @@ from jinja2.compiler import CodeGenerator
 from jinja2.exceptions import SecurityError
 from jinja2.sandbox import ImmutableSandboxedEnvironment
 
+from .dates import format_date, format_when, partial_date
 from .errors import TemplateError, relative
 from .limits import deadline
 from .markup import render_inline, render_markdown
@@ -40,6 +42,7 @@ MAX_ITEMS = 1_000_000
 MAX_FILTER_NUMBER = 100_000  # widths, counts and lengths given to filters
 # str methods whose only use is to pad or expand by a number: the filters do it, bounded.
 _AMPLIFYING_METHODS = frozenset({"center", "ljust", "rjust", "zfill", "expandtabs"})
+_PARTIAL_DATE = re.compile(r"\d{4}(-\d{2}(-\d{2})?)?")
 _PERCENT_SPEC = re.compile(r"%(?:\([^)]*\))?[-#0 +]*(\*|\d*)(?:\.(\*|\d*))?")
 
 
@@ -213,8 +216,10 @@ def _check_size(value: Any) -> Any:
 
 
 def _format_date(value: Any) -> str:
-    if hasattr(value, "strftime"):
-        return f"{value.day} {value.strftime('%B %Y')}"
+    if isinstance(value, dt.date):
+        return format_date(value)
+    if isinstance(value, str) and _PARTIAL_DATE.fullmatch(value) and partial_date(value):
+        return format_when(value)
     return str(value)
 
 

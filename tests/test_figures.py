@@ -673,3 +673,14 @@ def test_staff_pdf_map_page_shows_the_status_colours(built_book):
     assert area(nato.category("member").colour) > total * 0.05  # most of the region
     assert area(nato.category("partner").colour) > total * 0.01  # Serbia, Bosnia, Macedonia
     assert area(nato.category("acceding").colour) > total * 0.001  # Montenegro
+
+
+def test_the_figures_draw_with_the_stylesheet_palette() -> None:
+    import re
+
+    from briefings.figures import legend
+
+    css = (Path(__file__).resolve().parent.parent / "templates" / "print.css").read_text()
+    palette = dict(re.findall(r"--([a-z]+):\s*(#[0-9a-f]{6});", css))
+    for name in ("ink", "muted", "rule", "accent"):
+        assert getattr(legend, name.upper()) == palette[name], name

@@ -7,9 +7,9 @@ expects (inside the drawings), a state's status in one dimension, and its paragr
 
 from __future__ import annotations
 
-import datetime as dt
 from dataclasses import dataclass
 
+from ..dates import format_when
 from ..model import CountryRecord, SourceRef, Status
 
 BLUE = "#7ea7cf"
@@ -23,6 +23,8 @@ RUST = "#c66b55"
 TEAL = "#7dbfa6"
 STONE = "#b9b4ab"
 OFF_WHITE = "#f6f3ed"
+# The document's own colours, for the SVG drawings (SVG attributes cannot read CSS variables);
+# they are print.css's :root palette, and a test keeps the two the same.
 INK = "#1b1f24"
 MUTED = "#5a6270"
 RULE = "#c9ced6"
@@ -124,52 +126,6 @@ DIMENSIONS: dict[str, Dimension] = {
         ),
     ),
 }
-
-MONTHS = (
-    "January",
-    "February",
-    "March",
-    "April",
-    "May",
-    "June",
-    "July",
-    "August",
-    "September",
-    "October",
-    "November",
-    "December",
-)
-
-
-def parse_when(value: str) -> tuple[dt.date, dt.date]:
-    """First and last day of a YYYY, YYYY-MM or YYYY-MM-DD period (the loader checked it)."""
-    parts = [int(p) for p in value.split("-")]
-    if len(parts) == 3:
-        day = dt.date(*parts)
-        return day, day
-    if len(parts) == 2:
-        start = dt.date(parts[0], parts[1], 1)
-        following = dt.date(parts[0] + parts[1] // 12, parts[1] % 12 + 1, 1)
-        return start, following - dt.timedelta(days=1)
-    return dt.date(parts[0], 1, 1), dt.date(parts[0], 12, 31)
-
-
-def format_when(value: str, *, short: bool = False) -> str:
-    """Write a partial date for a reader: '2009', 'June 2014', '15 February 2016' (or 'Feb')."""
-    parts = [int(p) for p in value.split("-")]
-    if len(parts) == 1:
-        return str(parts[0])
-    month = MONTHS[parts[1] - 1]
-    if short:
-        month = month[:3] if len(month) > 4 else month
-    if len(parts) == 2:
-        return f"{month} {parts[0]}"
-    return f"{parts[2]} {month} {parts[0]}"
-
-
-def format_date(day: dt.date) -> str:
-    """Write a date as '25 November 2016'."""
-    return f"{day.day} {MONTHS[day.month - 1]} {day.year}"
 
 
 def status_of(country: CountryRecord, dimension: str) -> Status | None:

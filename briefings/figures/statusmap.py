@@ -14,9 +14,10 @@ from pathlib import Path
 
 from markupsafe import Markup
 
+from ..dates import format_date
 from ..model import CountryData, highest_marking
 from .figure import FrameState, LegendEntry, MapFigure
-from .legend import DIMENSIONS, format_date, status_key, status_text
+from .legend import DIMENSIONS, status_key, status_text
 from .map import load_boundaries, render_map_svg
 
 MAP_WIDTH = 640  # intrinsic size in CSS px; the stylesheet scales it to the column

@@ -18,9 +18,10 @@ from xml.sax.saxutils import quoteattr
 
 from markupsafe import Markup
 
+from ..dates import format_date, parse_when, short_month
 from ..model import CountryData, Event, highest_marking
 from .figure import TimelineEvent, TimelineFigure
-from .legend import ACCENT, INK, MUTED, RULE, cite, format_date, parse_when
+from .legend import ACCENT, INK, MUTED, RULE, cite
 from .metrics import text_width, wrap
 
 WIDTH = 1000.0  # user units across
@@ -40,7 +41,6 @@ ROW_GAP = 15.0
 YEAR_GAP = 40.0
 MARKER = 7.0
 MARKERS = ("dot", "span", "open")  # key order
-MONTHS_SHORT = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
 
 
 @dataclass(frozen=True)
@@ -78,11 +78,11 @@ def _date_text(row: _Row) -> str:
     if row.precision == 1:
         return f"In {start.year}"
     if row.precision == 2:
-        return MONTHS_SHORT[start.month - 1]
-    text = f"{start.day} {MONTHS_SHORT[start.month - 1]}"
+        return short_month(start.month)
+    text = f"{start.day} {short_month(start.month)}"
     if event.end is not None and event.end != start:
         end = event.end
-        text += f" – {end.day} {MONTHS_SHORT[end.month - 1]}"
+        text += f" – {end.day} {short_month(end.month)}"
         if end.year != start.year:
             text += f" {end.year}"
     return text
