@@ -19,9 +19,10 @@ from .assembly import assemble_briefing, select_topics
 from .budget import fit_budget
 from .cache import MANIFEST_NAME, Manifest, job_key
 from .config import Config, load_config
-from .errors import RenderError, SelectionError
+from .errors import BriefingError, RenderError, SelectionError
+from .limits import tie_to_parent
 from .model import FORMATS, Briefing, Omission, Project
-from .output import build_lock, prepare_output, write_files
+from .output import build_lock, prepare_output, release_inherited_locks, write_files
 from .rendering import Layout, TemplateRoots, layout_pdf, render_html, write_pdf_bytes
 
 
@@ -72,6 +73,9 @@ class BuildResult:
     config: Config | None = None
 
 
+MAX_EPOCH = 253402300799  # 9999-12-31T23:59:59Z, the last second a PDF date can hold
+
+
 def split_names(values: Sequence[str]) -> tuple[str, ...]:
     """Flatten repeated and comma-separated names: ('a,b', 'c') → ('a', 'b', 'c')."""
     names: list[str] = []
@@ -86,8 +90,17 @@ def split_names(values: Sequence[str]) -> tuple[str, ...]:
 def creation_time(briefing: Briefing) -> dt.datetime:
     """The document date: SOURCE_DATE_EPOCH when set, else the information date (never the clock)."""
     epoch = os.environ.get("SOURCE_DATE_EPOCH")
-    if epoch and epoch.strip().isdigit():
-        return dt.datetime.fromtimestamp(int(epoch), tz=dt.UTC)
+    if epoch is not None and epoch.strip():
+        try:
+            seconds = int(epoch.strip())
+            if not 0 <= seconds <= MAX_EPOCH:
+                raise ValueError(seconds)
+            return dt.datetime.fromtimestamp(seconds, tz=dt.UTC)
+        except (ValueError, OverflowError, OSError):
+            raise BriefingError(
+                f"SOURCE_DATE_EPOCH={epoch[:40]!r}: expected whole seconds since 1970 "
+                f"(0 to {MAX_EPOCH}); unset it to date the PDFs by the information date"
+            ) from None
     day = briefing.information_date
     return dt.datetime(day.year, day.month, day.day, tzinfo=dt.UTC)
 
@@ -270,7 +283,7 @@ def _run(
             done += 1
             report(done, total, f"{job.briefing.audience.id}: rendered")
         return results
-    with ProcessPoolExecutor(max_workers=workers) as pool:
+    with ProcessPoolExecutor(max_workers=workers, initializer=_worker_start) as pool:
         futures = {pool.submit(render_job, job): i for i, (job, _) in enumerate(pending)}
         slots: list[Rendered | None] = [None] * len(pending)
         for future in as_completed(futures):
@@ -279,6 +292,12 @@ def _run(
             done += 1
             report(done, total, f"{rendered.audience}: rendered")
         return [r for r in slots if r is not None]
+
+
+def _worker_start() -> None:
+    """A worker lives no longer than its build, and never holds the build's lock."""
+    release_inherited_locks()
+    tie_to_parent()
 
 
 def render_job(job: Job) -> Rendered:
@@ -295,6 +314,10 @@ def render_job(job: Job) -> Rendered:
             warnings.extend(preflight_warnings(layout, briefing))
             pdf = write_pdf_bytes(layout, job.created)
             warnings.extend(w for w in layout.warnings if w not in warnings)
+    if not briefing.sections:
+        warnings.append(
+            "no point meets this audience's criteria for the chosen topics; the document is empty"
+        )
     files: dict[str, bytes] = {}
     if "html" in job.formats:
         html = render_html(briefing, job.templates, medium="screen", project_root=job.project_root)

@@ -14,6 +14,8 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import json
+import os
+import stat
 from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
@@ -25,6 +27,7 @@ from .model import Briefing, Omission
 
 MANIFEST_NAME = ".briefing-manifest.json"
 MAX_MANIFEST_BYTES = 16 * 1024 * 1024
+MAX_HASHED_BYTES = 32 * 1024 * 1024  # larger than any template or font we would read
 
 
 def fingerprint(value: Any) -> Any:
@@ -62,13 +65,36 @@ def job_key(
 
 
 def tree_digest(folder: Path) -> str:
-    """Hash the names and bytes of every file under a template folder (fonts included)."""
+    """Hash the names and bytes of every file under a template folder (fonts included).
+
+    Links are not followed (a link is hashed by where it points; the loader and fetcher refuse
+    those that leave their folder), and a file too large to be a template or a font is hashed by
+    its size and time instead of being read.
+    """
     digest = hashlib.sha256()
-    for path in sorted(folder.rglob("*")):
-        if path.is_file() and not path.name.startswith("."):
+    for top, folders, files in os.walk(folder, followlinks=False):
+        folders[:] = sorted(f for f in folders if not f.startswith("."))
+        for name in sorted(f for f in files if not f.startswith(".")):
+            path = Path(top, name)
             digest.update(f"{path.relative_to(folder)}\n".encode())
-            digest.update(hashlib.sha256(path.read_bytes()).digest())
+            digest.update(_file_digest(path))
     return digest.hexdigest()
+
+
+def _file_digest(path: Path) -> bytes:
+    try:
+        status = path.lstat()
+        if stat.S_ISLNK(status.st_mode):
+            return f"link {os.readlink(path)}".encode()
+        if not stat.S_ISREG(status.st_mode) or status.st_size > MAX_HASHED_BYTES:
+            return f"{status.st_mode} {status.st_size} {status.st_mtime_ns}".encode()
+        digest = hashlib.sha256()
+        with path.open("rb") as handle:
+            for chunk in iter(lambda: handle.read(1 << 20), b""):
+                digest.update(chunk)
+        return digest.digest()
+    except OSError as exc:  # unreadable: its state is what we can key on
+        return f"unreadable {exc.errno}".encode()
 
 
 class Manifest:

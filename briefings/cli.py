@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+import re
 import sys
 from collections.abc import Callable, Iterator, Sized
 from pathlib import Path
@@ -33,9 +34,9 @@ def _library_errors() -> Iterator[None]:
     try:
         yield
     except SelectionError as exc:
-        raise click.UsageError(str(exc)) from None
+        raise click.UsageError(printable(str(exc))) from None
     except BriefingError as exc:  # every other library error is exit 1
-        raise click.ClickException(str(exc)) from None
+        raise click.ClickException(printable(str(exc))) from None
     except KeyboardInterrupt:
         click.echo("Interrupted; nothing was written.", err=True)
         raise click.exceptions.Exit(INTERRUPTED) from None
@@ -54,16 +55,25 @@ class Reporter:
     def result(self, line: str) -> None:
         """A line of the command's result (stdout), unless quiet."""
         if not self.quiet:
-            click.echo(line)
+            click.echo(printable(line))
 
     def warn(self, line: str) -> None:
         """A warning (stderr), always."""
-        click.echo(f"{_style('warning:', 'yellow')} {line}", err=True)
+        click.echo(f"{_style('warning:', 'yellow')} {printable(line)}", err=True)
 
     def info(self, line: str) -> None:
         """What a step did (stderr), with -v only."""
         if self.verbose:
-            click.echo(line, err=True)
+            click.echo(printable(line), err=True)
+
+
+_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
+
+
+def printable(text: str) -> str:
+    """Text with control characters shown as escapes, so no name or title in a project can
+    drive the terminal (retitle it, clear it, forge a line)."""
+    return _CONTROL.sub(lambda m: repr(m.group())[1:-1], text)
 
 
 def _style(text: str, colour: str) -> str:
@@ -155,6 +165,12 @@ def cli() -> None:
       briefing list points
       briefing check --strict
     """
+    try:
+        os.getcwd()
+    except FileNotFoundError:  # the folder was deleted under the shell
+        raise click.ClickException(
+            "the current folder no longer exists; cd to a folder that does and run it again"
+        ) from None
 
 
 @cli.command()
@@ -297,7 +313,7 @@ def check(strict: bool, quiet: bool, verbose: bool, **layout: Any) -> None:
     if not (strict and warnings):
         out.result(summary_line(loaded))
     for warning in warnings:
-        click.echo(str(warning), err=True)
+        click.echo(printable(str(warning)), err=True)
     if warnings and strict:
         raise click.ClickException(f"{_count(warnings, 'warning')} with --strict")
     if warnings:
@@ -385,7 +401,7 @@ def preview(
 
 
 def _log(line: str) -> None:
-    click.echo(line, err=True)
+    click.echo(printable(line), err=True)
 
 
 def _serve(server: Any) -> None:

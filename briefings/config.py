@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from .errors import ContentError, Problem
 from .model import Project, Settings
 
 if TYPE_CHECKING:
@@ -113,7 +114,47 @@ def load_config(start: StrPath | None = None, **options: Any) -> Config:
         else:  # a folder given on the command line is taken from the current folder
             update[name] = str(Path(value).resolve())
         origins[name] = "command-line"
-    return Config(root, settings.model_copy(update=update), origins)
+    config = Config(root, settings.model_copy(update=update), origins)
+    _confine(config)
+    return config
+
+
+def _confine(config: Config) -> None:
+    """A folder named by the project's own files (or by default) must lie inside the project.
+
+    The command line is the user's intent and may name any folder; briefing.yaml may have come
+    from someone else, so it cannot send a build to read or write elsewhere (links resolved).
+    """
+    problems = []
+    for name in FOLDERS:
+        value = getattr(config.settings, name)
+        if value is None or config.origins.get(name) == "command-line":
+            continue
+        if not config.folder(name).is_relative_to(config.root):
+            line, column = _where(config.settings_file, name)
+            shown = value if config.origins.get(name) else f"{value} (the default)"
+            problems.append(
+                Problem(
+                    SETTINGS_FILE,
+                    line,
+                    column,
+                    name,
+                    f"'{shown}' resolves outside the project; the project's files may only "
+                    "name folders inside it (give another folder on the command line instead)",
+                )
+            )
+    if problems:
+        raise ContentError("the project settings point outside the project", tuple(problems))
+
+
+def _where(path: Path, name: str) -> tuple[int, int]:
+    """Line and column of a top-level setting in briefing.yaml, or (0, 0)."""
+    from .strictyaml import parse_yaml
+
+    try:
+        return parse_yaml(path.read_bytes()).where((name,))
+    except (OSError, KeyError, ValueError):
+        return 0, 0
 
 
 def _names(value: StrPath | tuple[str, ...] | list[str]) -> tuple[str, ...]:

@@ -14,6 +14,7 @@ from urllib.parse import unquote, urlsplit
 from weasyprint.urls import URLFetcher, URLFetcherResponse
 
 MAX_RESOURCE_BYTES = 16 * 1024 * 1024
+MAX_IMAGE_PIXELS = 40_000_000  # 8000 × 5000: more than a page at 600 dpi; 160 MB decoded
 
 
 class ConfinedFetcher(URLFetcher):
@@ -29,7 +30,8 @@ class ConfinedFetcher(URLFetcher):
         if scheme == "data":
             if len(url) > MAX_RESOURCE_BYTES * 2:
                 return self._refuse(url, "data: URL too large")
-            return super().fetch(url, headers)
+            response = super().fetch(url, headers)
+            return self._bounded(url, response.read(), response)
         if scheme != "file":
             return self._refuse(url, "only files inside the project are allowed")
         parts = urlsplit(url)
@@ -47,12 +49,45 @@ class ConfinedFetcher(URLFetcher):
         if resolved.stat().st_size > MAX_RESOURCE_BYTES:
             return self._refuse(url, f"larger than {MAX_RESOURCE_BYTES:,} bytes")
         mime = mimetypes.guess_type(resolved.name)[0] or "application/octet-stream"
-        return URLFetcherResponse(resolved.as_uri(), resolved.read_bytes(), {"Content-Type": mime})
+        data = resolved.read_bytes()
+        return self._bounded(
+            url, data, URLFetcherResponse(resolved.as_uri(), data, {"Content-Type": mime})
+        )
+
+    def _bounded(self, url: str, data: bytes, response: URLFetcherResponse) -> URLFetcherResponse:
+        """Refuse a raster image that would decode to more pixels than a page can use."""
+        pixels = _pixels(data)
+        if pixels > MAX_IMAGE_PIXELS:
+            return self._refuse(
+                url, f"an image of {pixels:,} pixels (limit {MAX_IMAGE_PIXELS:,}); scale it down"
+            )
+        return response
 
     def _refuse(self, url: str, why: str) -> URLFetcherResponse:
         shown = url if len(url) < 120 else url[:117] + "..."
         self.warnings.append(f"blocked resource {shown}: {why}")
         raise ValueError(f"blocked: {why}")
+
+
+def _pixels(data: bytes) -> int:
+    """Width × height of a PNG, JPEG, GIF or WebP from its header alone (0 if not an image)."""
+    if not data.startswith((b"\x89PNG", b"\xff\xd8", b"GIF8", b"RIFF")):
+        return 0
+    import io
+    import warnings
+
+    from PIL import Image
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # the size is all we read; the decision is ours
+        try:
+            with Image.open(io.BytesIO(data)) as image:
+                width, height = image.size
+        except Image.DecompressionBombError:
+            return MAX_IMAGE_PIXELS + 1
+        except Exception:  # not an image after all: WeasyPrint will say so
+            return 0
+    return width * height
 
 
 def make_fetcher(roots: list[Path], warnings: list[str]) -> ConfinedFetcher:

@@ -11,15 +11,20 @@ cannot hang the caller, whatever it does.
 from __future__ import annotations
 
 import contextlib
+import ctypes
+import ctypes.util
 import multiprocessing
+import os
 import signal
 import threading
+import time
 from collections.abc import Callable, Iterator
 from typing import Any, TypeVar
 
 from .errors import BriefingError, RenderError, TemplateError
 
 T = TypeVar("T")
+_PR_SET_PDEATHSIG = 1  # from <sys/prctl.h>
 _KILL_GRACE = 2.0  # seconds a killed worker has to go before it is killed harder
 
 
@@ -66,6 +71,27 @@ def deadline(
         raise error(f"{what} took longer than {seconds:g} s; {hint}")
 
 
+def tie_to_parent() -> None:
+    """In a worker process: end when the parent ends, even if it is killed (SIGKILL).
+
+    Linux delivers SIGKILL to the worker when its parent dies (``PR_SET_PDEATHSIG``); elsewhere a
+    watcher thread notices the parent is gone within a second.
+    """
+    parent = os.getppid()
+    with contextlib.suppress(OSError, AttributeError):
+        libc = ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6", use_errno=True)
+        libc.prctl(_PR_SET_PDEATHSIG, signal.SIGKILL)
+    if os.getppid() != parent:  # the parent died before the request was made
+        os._exit(1)
+
+    def watch() -> None:
+        while os.getppid() == parent:
+            time.sleep(1.0)
+        os._exit(1)
+
+    threading.Thread(target=watch, daemon=True, name="parent-watch").start()
+
+
 def run_isolated(function: Callable[..., T], *args: Any, seconds: float, what: str) -> T:
     """Run ``function(*args)`` in a fresh process and return its result, or raise its error.
 
@@ -76,6 +102,7 @@ def run_isolated(function: Callable[..., T], *args: Any, seconds: float, what: s
     context = multiprocessing.get_context("spawn")
     receive, send = context.Pipe(duplex=False)
     worker = context.Process(target=_child, args=(send, function, args), daemon=True)
+    # daemon: ends with the caller's normal exit; tie_to_parent in the child covers a kill.
     worker.start()
     send.close()
     try:
@@ -97,6 +124,7 @@ def run_isolated(function: Callable[..., T], *args: Any, seconds: float, what: s
 
 
 def _child(send: Any, function: Callable[..., Any], args: tuple[Any, ...]) -> None:
+    tie_to_parent()
     try:
         result = (True, function(*args))
     except BriefingError as exc:

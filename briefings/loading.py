@@ -17,7 +17,7 @@ from pathlib import Path
 
 from . import references
 from .config import SETTINGS_FILE
-from .countries import load_country_data
+from .countries import COUNTRY_DATA_FILE, load_country_data
 from .errors import ContentError
 from .model import Audience, Point, Portion, Project, Seed, Settings, Topic
 from .reading import Collector, SourceFile, read_files
@@ -36,7 +36,7 @@ def _yaml_files(folder: Path, collector: Collector) -> list[Path]:
     if not folder.is_dir():
         collector.add(folder, 0, 0, "", "folder not found")
         return []
-    files = sorted(p for p in folder.glob("*.yaml") if p.is_file())
+    files = sorted(p for p in folder.glob("*.yaml") if collector.regular(p))
     if len(files) > MAX_FILES:
         collector.add(folder, 0, 0, "", f"{len(files)} files; the limit is {MAX_FILES}")
         return []
@@ -49,7 +49,7 @@ def _audience_files(folder: Path, collector: Collector) -> list[Path]:
     if not folder.is_dir():
         collector.add(folder, 0, 0, "", "folder not found")
         return []
-    return sorted(p for p in folder.glob(f"*/{AUDIENCE_FILE}") if p.is_file())
+    return sorted(p for p in folder.glob(f"*/{AUDIENCE_FILE}") if collector.regular(p))
 
 
 def load_settings(root: Path, collector: Collector | None = None) -> Settings:
@@ -57,7 +57,7 @@ def load_settings(root: Path, collector: Collector | None = None) -> Settings:
     own = collector or Collector(root)
     path = root / SETTINGS_FILE
     settings = Settings()
-    if path.is_file():
+    if path.exists() or path.is_symlink():  # a broken link or a pipe is reported, not skipped
         parsed = own.parse(path)
         if parsed is not None and parsed.data is not None:
             settings = own.validate(Settings, path, parsed, {}).obj or settings
@@ -100,6 +100,9 @@ def load_project_with_positions(
     topics = [_topic_parts(file) for file in topic_files]
     known = _known(seed_files, topic_files, audience_files, topics)
     _cross_check(collector, known, topics, audience_files, seed_files, settings)
+    country_file = content_dir.joinpath(*COUNTRY_DATA_FILE)
+    if country_file.is_symlink() or country_file.exists():
+        collector.regular(country_file)  # load_country_data reads regular files only, silently
     project = Project(
         settings=settings,
         topics=_whole_topics(topic_files, topics),

@@ -1,19 +1,25 @@
-"""Markup: a point's Markdown body → sanitized HTML safe to put in a briefing.
+"""Markup: a point's Markdown body or one-line text → sanitized HTML safe to put in a briefing.
 
 Markdown is converted with the ``markdown`` package, then reduced by nh3 (the ammonia sanitizer)
 to an allowlist of tags and attributes: no scripts, handlers, frames, forms or styles; links only
-to http, https and mailto; images only by relative path (the renderer's fetcher then confines
-them to the project's roots). Bodies that would make the Markdown parser work quadratically are
-refused before conversion by ``check_markdown``.
+to http, https and mailto; images only by a relative path that stays inside its folder once
+decoded (the renderer's fetcher then confines them to the project's roots). One-line text (a
+headline, a topic summary) is one sentence: only emphasis and code are markup there; raw HTML
+is shown as text, links become their text and images their alt text. Bodies that would make the
+Markdown parser work quadratically are refused before conversion by ``check_markdown``.
 """
 
 from __future__ import annotations
 
 import re
+import xml.etree.ElementTree as etree
 from functools import lru_cache
+from typing import Any
+from urllib.parse import unquote
 
 import markdown as _markdown
 import nh3
+from markdown.inlinepatterns import ImageInlineProcessor, LinkInlineProcessor
 
 _TAGS = {
     "p",
@@ -46,8 +52,13 @@ _TAGS = {
 _ATTRIBUTES = {"a": {"href", "title"}, "abbr": {"title"}, "img": {"src", "alt", "title"}}
 _LINK_SCHEMES = {"http", "https", "mailto"}
 _SCHEME = re.compile(r"^\s*([a-zA-Z][a-zA-Z0-9+.-]*):")
+_INLINE_TAGS = {"em", "strong", "code"}
+# Inline Markdown kept in one-line text; links and images are swapped for their text below.
+_INLINE_PATTERNS = {"backtick", "escape", "entity", "em_strong"}
+_URL_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f]")
 
 MAX_BRACKETS = 200
+MAX_DECODING = 8
 MAX_NESTING = 12
 MAX_EMPHASIS_RUN = 200
 
@@ -73,11 +84,33 @@ def _filter_attribute(tag: str, attribute: str, value: str) -> str | None:
             return None
         if not scheme and not value.startswith("#"):
             return None
-    if (tag == "img" and attribute == "src") and (
-        _SCHEME.match(value) or value.startswith(("/", "\\")) or ".." in value.split("/")
-    ):
+    if tag == "img" and attribute == "src" and not image_path_ok(value):
         return None
     return value
+
+
+def image_path_ok(src: str) -> bool:
+    """Whether an image's src is a relative path that stays inside its folder.
+
+    The path is read as WeasyPrint or a browser may end up reading it: percent-escapes decoded
+    until nothing changes (``%252e`` is ``.``), a backslash as a slash. Control characters are
+    refused outright (a browser drops a tab or a newline inside a URL, so a tab between
+    two dots would make ``..``).
+    """
+    path = src
+    for _ in range(MAX_DECODING):
+        decoded = unquote(path)
+        if decoded == path:
+            break
+        path = decoded
+    else:
+        return False  # still decoding: nothing legitimate is escaped this deep
+    path = path.strip(" ").replace("\\", "/")
+    if not path or _URL_CONTROL.search(path):
+        return False
+    if _SCHEME.match(path) or path.startswith("/"):
+        return False  # a scheme or a drive letter ("c:"), an absolute, UNC or "//host" path
+    return ".." not in path.split("/")
 
 
 @lru_cache(maxsize=4096)
@@ -97,8 +130,52 @@ def render_markdown(text: str) -> str:
 
 @lru_cache(maxsize=4096)
 def render_inline(text: str) -> str:
-    """Convert one line of Markdown (a headline) to sanitized inline HTML, without <p>."""
-    html = render_markdown(text).strip()
-    if html.startswith("<p>") and html.endswith("</p>") and html.count("<p>") == 1:
+    """Convert one-line Markdown (a headline, a summary) to inline HTML: emphasis and code only."""
+    line = re.sub(r"[ \t\r\n]+", " ", text).strip()  # one sentence: no blocks, no line breaks
+    html = _inline_markdown().convert(line)
+    if html.startswith("<p>") and html.endswith("</p>"):
         html = html[3:-4]
-    return html
+    return nh3.clean(html, tags=_INLINE_TAGS, attributes={}, strip_comments=True)
+
+
+def _inline_markdown() -> _markdown.Markdown:
+    """A Markdown converter that reads a paragraph of inline text and nothing else.
+
+    No raw HTML (its ``<`` stays text, escaped), no block syntax (a leading "- " or "# " is
+    text), no links or images (a link is its text, an image its alt text). A new one per call:
+    a converter keeps state while it works, and builds may render in threads.
+    """
+    md = _markdown.Markdown(output_format="html")
+    md.preprocessors.deregister("html_block")
+    for item in list(md.parser.blockprocessors._priority):
+        if item.name != "paragraph":
+            md.parser.blockprocessors.deregister(item.name)
+    for item in list(md.inlinePatterns._priority):
+        if item.name not in _INLINE_PATTERNS:
+            md.inlinePatterns.deregister(item.name)
+    md.inlinePatterns.register(_LinkText(r"(?<!\!)\[", md), "link", 160)
+    md.inlinePatterns.register(_ImageText(r"\!\[", md), "image_link", 150)
+    return md
+
+
+class _LinkText(LinkInlineProcessor):
+    """A Markdown link, kept as its text (the sanitizer drops the span it is wrapped in)."""
+
+    def handleMatch(self, m: re.Match[str], data: str) -> Any:
+        el, start, end = super().handleMatch(m, data)
+        if el is not None:
+            el.tag = "span"
+            el.attrib.clear()
+        return el, start, end
+
+
+class _ImageText(ImageInlineProcessor):
+    """A Markdown image, kept as its alt text."""
+
+    def handleMatch(self, m: re.Match[str], data: str) -> Any:
+        el, start, end = super().handleMatch(m, data)
+        if el is not None:
+            text = el.get("alt", "")
+            el = etree.Element("span")
+            el.text = text
+        return el, start, end

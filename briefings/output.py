@@ -20,6 +20,7 @@ from pathlib import Path
 from .errors import OutputError
 
 LOCK_NAME = ".briefing-build.lock"
+_HELD: set[int] = set()  # lock descriptors this process holds
 TEMP_PREFIX = ".briefing-tmp-"
 
 
@@ -63,12 +64,23 @@ def build_lock(folder: Path) -> Iterator[None]:
                 ) from None
             raise
         _remove_debris(folder)  # only under the lock: unlocked, they may be a live build's files
+        _HELD.add(fd)
         try:
             yield
         finally:
+            _HELD.discard(fd)
             fcntl.flock(fd, fcntl.LOCK_UN)
     finally:
         os.close(fd)
+
+
+def release_inherited_locks() -> None:
+    """In a forked worker: close the parent's lock descriptors, so the lock dies with the parent
+    (an flock is held while any copy of its descriptor is open)."""
+    for fd in list(_HELD):
+        with contextlib.suppress(OSError):
+            os.close(fd)
+    _HELD.clear()
 
 
 def write_atomic(target: Path, data: bytes) -> None:

@@ -278,6 +278,10 @@ def _handler(preview: Preview) -> type[BaseHTTPRequestHandler]:
                 # Only pages opened from this machine's own address (no DNS rebinding).
                 self._send(HTTPStatus.FORBIDDEN, "text/plain", b"forbidden host\n")
                 return
+            if not self._same_origin():
+                # Another site's page may point at us (an <img> of /staff.pdf): no builds for it.
+                self._send(HTTPStatus.FORBIDDEN, "text/plain", b"cross-site request refused\n")
+                return
             path = self.path.split("?", 1)[0]
             if path == "/__version":
                 self._send(HTTPStatus.OK, "text/plain", str(preview.version).encode())
@@ -309,6 +313,15 @@ def _handler(preview: Preview) -> type[BaseHTTPRequestHandler]:
                     self._send(HTTPStatus.INTERNAL_SERVER_ERROR, "text/plain", f"{exc}\n".encode())
                 else:
                     self._send(HTTPStatus.OK, "application/pdf", data)
+
+        def _same_origin(self) -> bool:
+            """Whether the request comes from the preview's own pages or the address bar."""
+            site = (self.headers.get("Sec-Fetch-Site") or "none").lower()
+            if site not in ("none", "same-origin"):
+                return False
+            origin = self.headers.get("Origin")
+            own = (f"http://{HOST}:{preview.port}", f"http://localhost:{preview.port}")
+            return origin is None or origin.lower() in own
 
         def _error_page(self) -> None:
             page = _with_reload(_index(preview), preview.version, preview.interval)

@@ -2,13 +2,18 @@
 
 The ``Collector`` keeps every problem of every file (so all are reported together) and every
 parsed file (so a message found later, by a cross-check or by lint, is placed at its line).
-A ``SourceFile`` keeps what one file became, even when it did not validate as a whole, so the
-parts that did can still be checked.
+It reads a file only when it is a regular file within the size limit, judged before opening it
+(a named pipe would block, a sparse file could be huge), and names every file by its path in
+the project (a symlinked file by the link, not by where it points). A ``SourceFile`` keeps what
+one file became, even when it did not validate as a whole, so the parts that did can still be
+checked.
 """
 
 from __future__ import annotations
 
+import os
 import re
+import stat
 from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
@@ -18,7 +23,7 @@ from pydantic import BaseModel
 
 from .errors import Problem, relative
 from .model import Audience, Topic
-from .strictyaml import Parsed, format_path, parse_yaml
+from .strictyaml import MAX_BYTES, SIZE_MESSAGE, Parsed, format_path, parse_yaml, printable
 from .validation import Checked, Loc, Located, refuse_point_topic, validate
 
 M = TypeVar("M", bound=BaseModel)
@@ -35,7 +40,17 @@ class Collector:
         self.parsed: dict[Path, Parsed] = {}
 
     def add(self, path: Path, line: int, column: int, field: str, message: str) -> None:
-        self.problems.append(Problem(relative(path, self.root), line, column, field, message))
+        self.problems.append(Problem(self.name(path), line, column, field, message))
+
+    def name(self, path: Path) -> str:
+        """A file's path as the project names it: relative to the root, through any symlink
+        (never where the link points), each unprintable character escaped."""
+        try:
+            inside = path.relative_to(self.root)
+        except ValueError:
+            inside = None
+        shown = str(inside) if inside is not None and ".." not in inside.parts else None
+        return printable(shown or relative(path, self.root))
 
     def add_at(self, path: Path, loc: Loc, message: str) -> None:
         """Add a problem at a field of a parsed file (at its line and column when known)."""
@@ -48,12 +63,53 @@ class Collector:
         for path, loc, message in found:
             self.add_at(path, loc, message)
 
-    def parse(self, path: Path) -> Parsed | None:
-        """Parse a file, report its problems, and return it if it still reads as data."""
+    def regular(self, path: Path) -> bool:
+        """Whether a path is a regular file inside its folder or the project (through links);
+        report it if not. A link may point anywhere inside, never out (as for templates)."""
         try:
-            raw = path.read_bytes()
+            mode = path.stat().st_mode
+            target = path.resolve()
+        except (OSError, RuntimeError) as exc:
+            self.add(path, 0, 0, "", f"cannot read: {getattr(exc, 'strerror', None) or exc}")
+            return False
+        folders = (self.root.resolve(), path.parent.resolve())
+        if not any(target.is_relative_to(folder) for folder in folders):
+            self.add(path, 0, 0, "", "a link to a file outside the project; refused")
+            return False
+        if not stat.S_ISREG(mode):
+            self.add(path, 0, 0, "", "not a regular file; skipped")
+            return False
+        return True
+
+    def read(self, path: Path) -> bytes | None:
+        """A regular file's bytes, if within the size limit; else report it and return None.
+
+        The kind and size are judged from ``stat`` before opening, and again on the open file
+        (opened non-blocking: a pipe swapped in meanwhile cannot hang the read).
+        """
+        if not self.regular(path):
+            return None
+        try:
+            fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK | os.O_CLOEXEC)
         except OSError as exc:
             self.add(path, 0, 0, "", f"cannot read: {exc.strerror or exc}")
+            return None
+        with os.fdopen(fd, "rb") as file:
+            info = os.fstat(fd)
+            if not stat.S_ISREG(info.st_mode):
+                self.add(path, 0, 0, "", "not a regular file; skipped")
+                return None
+            raw = file.read(MAX_BYTES + 1) if info.st_size <= MAX_BYTES else b""
+        size = max(info.st_size, len(raw))
+        if size > MAX_BYTES:
+            self.add(path, 1, 1, "", SIZE_MESSAGE.format(size=size, limit=MAX_BYTES))
+            return None
+        return raw
+
+    def parse(self, path: Path) -> Parsed | None:
+        """Parse a file, report its problems, and return it if it still reads as data."""
+        raw = self.read(path)
+        if raw is None:
             return None
         parsed = parse_yaml(raw)
         for line, column, field, message in parsed.problems:
@@ -73,7 +129,7 @@ class Collector:
 
     def positions(self) -> dict[str, Parsed]:
         """Each parsed file by its path relative to the project root."""
-        return {relative(path, self.root): parsed for path, parsed in self.parsed.items()}
+        return {self.name(path): parsed for path, parsed in self.parsed.items()}
 
 
 @dataclass
@@ -122,7 +178,7 @@ def read_files(model: type[M], paths: Iterable[Path], collector: Collector) -> l
             continue
         extra: dict[str, Any] = {"id": ident}
         if model is Topic:
-            extra["file"] = relative(path, collector.root)
+            extra["file"] = collector.name(path)
             collector.add_all((path, *found) for found in refuse_point_topic(file.parsed.data))
         if model is Audience:
             extra["folder"] = str(path.parent)

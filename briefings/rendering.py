@@ -14,6 +14,7 @@ import datetime as dt
 import functools
 import logging
 import re
+import warnings
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -24,7 +25,7 @@ from markupsafe import Markup
 
 from . import __version__
 from .assembly import disclosable
-from .errors import RenderError, TemplateError
+from .errors import BriefingError, RenderError, TemplateError
 from .limits import deadline
 from .model import Briefing
 from .templating import make_environment, render_template
@@ -182,6 +183,13 @@ def layout_pdf(html: str, roots: list[Path], base_url: Path) -> Layout:
                 rendered = document.render()
         except RecursionError:
             raise RenderError("layout failed: the document nests too deeply") from None
+        except BriefingError:
+            raise
+        except Exception as exc:  # the engine's own failures (it asserts on impossible pages)
+            raise RenderError(
+                f"layout failed in the engine ({type(exc).__name__}: {str(exc)[:200] or 'no message'}); "
+                "is a page too small for its margins, or a size in the stylesheet out of range?"
+            ) from None
     return Layout(rendered, warnings)
 
 
@@ -218,7 +226,8 @@ class _ListHandler(logging.Handler):
 
 @contextmanager
 def captured_warnings() -> Iterator[list[str]]:
-    """Collect everything WeasyPrint logs at warning level or above, instead of printing it."""
+    """Collect everything WeasyPrint logs at warning level or above, and every Python warning
+    raised meanwhile (Pillow's decompression-bomb warning among them), instead of printing it."""
     sink: list[str] = []
     handler = _ListHandler(sink)
     loggers = [
@@ -233,7 +242,12 @@ def captured_warnings() -> Iterator[list[str]]:
         if lg.level == logging.NOTSET or lg.level > logging.WARNING:
             lg.setLevel(logging.WARNING)
     try:
-        yield sink
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            for developer_only in (DeprecationWarning, PendingDeprecationWarning):
+                warnings.simplefilter("ignore", developer_only)
+            yield sink
+        sink.extend(f"{w.category.__name__}: {w.message}" for w in caught)
     finally:
         for lg, (propagate, level) in zip(loggers, saved, strict=True):
             lg.removeHandler(handler)

@@ -11,10 +11,10 @@ from __future__ import annotations
 import datetime as dt
 import json
 import re
-import shutil
 from pathlib import Path
 
 from .errors import BriefingError
+from .output import write_atomic
 from .schema import json_schema
 
 SCHEMA_FILE = "topic.schema.json"
@@ -178,28 +178,47 @@ def _write(folder: Path, templates: Path, day: dt.date) -> list[Path]:
     folder.mkdir(parents=True, exist_ok=True)
     written: list[Path] = []
 
-    def write(relative: str, text: str) -> None:
-        path = folder / relative
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(text, encoding="utf-8")
+    def write(relative: str, data: str | bytes) -> None:
+        # Never through a link: --force in a folder someone else prepared must not write
+        # outside it (a link at a name is replaced, a linked folder refused).
+        path = _inside(folder, relative)
+        write_atomic(path, data.encode("utf-8") if isinstance(data, str) else data)
         written.append(path)
 
-    title = json.dumps(folder.resolve().name.replace("-", " ").replace("_", " ").title())
-    write("briefing.yaml", _SETTINGS.format(title=title, today=day.isoformat()))
+    write("briefing.yaml", _SETTINGS.format(title=_title(folder), today=day.isoformat()))
     write("content/example.yaml", _TOPIC.format(schema=SCHEMA_FILE, today=day.isoformat()))
     write("seeds/example-source.yaml", _SEED.format(month=day.strftime("%Y-%m")))
     write(SCHEMA_FILE, json.dumps(json_schema("topic"), indent=2) + "\n")
     write(".gitignore", _GITIGNORE)
-    copied = shutil.copytree(
-        templates,
-        folder / "templates",
-        ignore=shutil.ignore_patterns(".*", "__pycache__"),
-        dirs_exist_ok=True,
-    )
-    for profile in sorted(Path(copied).glob("*/audience.yaml")):
-        profile.write_text(_generic_profile(profile.read_text(encoding="utf-8")), encoding="utf-8")
-    written.extend(sorted(p for p in Path(copied).rglob("*") if p.is_file()))
+    for source in sorted(templates.rglob("*")):
+        relative = source.relative_to(templates)
+        if not source.is_file() or any(
+            p.startswith(".") or p == "__pycache__" for p in relative.parts
+        ):
+            continue
+        data = source.read_bytes()
+        if source.name == "audience.yaml":
+            data = _generic_profile(data.decode("utf-8")).encode("utf-8")
+        write(f"templates/{relative.as_posix()}", data)
     return written
+
+
+def _inside(folder: Path, relative: str) -> Path:
+    """The path of a file to write under folder, its folders made; none of them may be a link."""
+    path = folder
+    for part in relative.split("/")[:-1]:
+        path = path / part
+        if path.is_symlink():
+            raise BriefingError(f"{path}: is a link; refusing to write through it")
+        path.mkdir(exist_ok=True)
+    return folder / relative
+
+
+def _title(folder: Path) -> str:
+    """A settings title from the folder's name: printable text only, quoted for YAML."""
+    name = folder.resolve().name.replace("-", " ").replace("_", " ").title()
+    name = "".join(c for c in name if c.isprintable()).strip() or "Briefing book"
+    return json.dumps(name[:200], ensure_ascii=False)
 
 
 def _generic_profile(profile: str) -> str:

@@ -1,10 +1,12 @@
 """Strict YAML: text → plain data (dict, list, str, int, bool, None) and the line of every value.
 
-A deliberately small YAML: no tags, anchors or aliases, no duplicate keys, no implicit dates or
-yes/no booleans (``NO`` stays the string ``"NO"``); only ``true``/``false``, whole numbers and
-``null`` are typed. Every problem is collected with its line and column instead of stopping at the
-first; when the text still reads as data (a duplicate key keeps its first value, an unused anchor
-changes nothing) the data is kept too, so the file can be validated as well.
+A deliberately small YAML: no tags of any kind (``!!str``, ``!``, ``!local``, ``%TAG``
+shorthands), no anchors or aliases, no duplicate keys, no control characters in keys, no implicit
+dates or yes/no booleans (``NO`` stays the string ``"NO"``); only ``true``/``false``, whole numbers
+of at most ``MAX_DIGITS`` digits and ``null`` are typed. Every problem is collected with its line
+and column instead of stopping at the first; when the text still reads as data (a duplicate key
+keeps its first value, an unused anchor changes nothing) the data is kept too, so the file can be
+validated as well. A value quoted in a message goes through ``quoted``: escaped, and cut short.
 """
 
 from __future__ import annotations
@@ -22,17 +24,32 @@ except ImportError:  # pragma: no cover - depends on how PyYAML was built
 
 MAX_BYTES = 2 * 1024 * 1024
 MAX_DEPTH = 24
+MAX_DIGITS = 18  # a whole number fits 64 bits; longer would be an ID, to be written as text
+MAX_QUOTED = 80  # characters of a value shown in a message
 
 _STR = "tag:yaml.org,2002:str"
 _SEQ = "tag:yaml.org,2002:seq"
 _MAP = "tag:yaml.org,2002:map"
 _INT = re.compile(r"[-+]?[0-9]+")
+_BREAK = re.compile(r"\r\n|[\r\n\x85\u2028\u2029]")  # YAML's line breaks
+_PLAIN_NAME = re.compile(r"[A-Za-z0-9_-]{1,80}")
 
 Path_ = tuple[str | int, ...]
+# Where a tagged node starts, and its kind: a block mapping starts where its first key does.
+Tagged = tuple[int, int, type]
+_NODE_OF: dict[type, type] = {
+    yaml.ScalarEvent: yaml.ScalarNode,
+    yaml.SequenceStartEvent: yaml.SequenceNode,
+    yaml.MappingStartEvent: yaml.MappingNode,
+}
 
 
 ALIAS_MESSAGE = "YAML aliases (*name) are not allowed; write the value out"
 ANCHOR_MESSAGE = "YAML anchors (&name) are not allowed; remove '&{name}'"
+SIZE_MESSAGE = "file is {size:,} bytes; the limit is {limit:,}"
+TAG_MESSAGE = "YAML tags are not allowed (found {tag}); remove it"
+TAB_MESSAGE = "YAML syntax: a tab character indents this line; indent with spaces"
+TAB_HERE_MESSAGE = "YAML syntax: a tab character cannot separate here; use spaces"
 
 
 @dataclass
@@ -72,14 +89,29 @@ class _Loader(_BaseLoader):
 
 
 def format_path(path: Path_) -> str:
-    """Render ('points', 2, 'confidence') as points[2].confidence."""
+    """Render ('points', 2, 'confidence') as points[2].confidence (an odd key as ``quoted``)."""
     out = ""
     for part in path:
         if isinstance(part, int):
             out += f"[{part}]"
         else:
-            out += ("." if out else "") + str(part)
+            name = str(part)
+            out += ("." if out else "") + (name if _PLAIN_NAME.fullmatch(name) else quoted(name))
     return out
+
+
+def quoted(value: str, limit: int = MAX_QUOTED) -> str:
+    """Quote text for a message: escaped like ``repr`` (no raw line break or control character
+    can reach a terminal or forge a line), and cut to ``limit`` characters with "…"."""
+    if len(value) <= limit:
+        return repr(value)
+    shown = repr(value[:limit])
+    return shown[:-1] + "…" + shown[-1]
+
+
+def printable(text: str) -> str:
+    """Text with every character that is not printable written as its escape."""
+    return "".join(c if c.isprintable() else repr(c)[1:-1] for c in text)
 
 
 def parse_yaml(raw: bytes) -> Parsed:
@@ -89,7 +121,8 @@ def parse_yaml(raw: bytes) -> Parsed:
     if text is None:
         return parsed
     parsed.text = text
-    if ("*" in text or "&" in text) and _report_anchors(text, parsed):
+    tagged: dict[Tagged, str] = {}
+    if any(sign in text for sign in "*&!") and _report_properties(text, parsed, tagged):
         return parsed
     try:
         loader = _Loader(text)
@@ -97,29 +130,63 @@ def parse_yaml(raw: bytes) -> Parsed:
             node = loader.get_single_node()
         finally:
             loader.dispose()
-    except yaml.MarkedYAMLError as exc:
-        mark = exc.problem_mark or exc.context_mark
-        line, column = (mark.line + 1, mark.column + 1) if mark else (1, 1)
-        reason = exc.problem or exc.context or "invalid YAML"
-        parsed.problems.append((line, column, "", f"YAML syntax: {reason}"))
-        return parsed
     except yaml.YAMLError as exc:
-        parsed.problems.append((1, 1, "", f"YAML syntax: {exc}"))
+        parsed.problems.append(_syntax_problem(exc, text))
         return parsed
     parsed.readable = True
     if node is None:
         parsed.positions[()] = (1, 1)
         return parsed
-    parsed.data = _Walker(parsed).value(node, (), 0)
+    parsed.data = _Walker(parsed, tagged).value(node, (), 0)
     return parsed
+
+
+def _syntax_problem(exc: yaml.YAMLError, text: str) -> tuple[int, int, str, str]:
+    """Place a parser error and say it in words: both of PyYAML's halves, a tab by name."""
+    if isinstance(exc, yaml.reader.ReaderError):
+        # The reader stops at the first character it refuses, so its first occurrence is it.
+        char = exc.character if isinstance(exc.character, str) else chr(exc.character)
+        line, column = _line_column(text, max(text.find(char), 0))
+        message = f"YAML syntax: {exc.reason}: {quoted(char)} (U+{ord(char):04X}); remove it"
+        return line, column, "", message
+    if not isinstance(exc, yaml.MarkedYAMLError):
+        return 1, 1, "", f"YAML syntax: {printable(str(exc))}"
+    mark = exc.problem_mark or exc.context_mark
+    line, column = (mark.line + 1, mark.column + 1) if mark else (1, 1)
+    text_of_line = _line_text(text, line)
+    indent = text_of_line[: len(text_of_line) - len(text_of_line.lstrip(" \t"))]
+    if "\t" in indent:
+        return line, indent.index("\t") + 1, "", TAB_MESSAGE
+    if text_of_line[column - 1 : column] == "\t":
+        return line, column, "", TAB_HERE_MESSAGE
+    context, problem, start = exc.context or "", exc.problem or "", exc.context_mark
+    if context.startswith("while ") and problem:  # where the parser was, after what went wrong
+        if start is not None and start.line + 1 != line:
+            context += f" started at line {start.line + 1}, column {start.column + 1}"
+        reason = f"{problem} ({context})"
+    else:  # one sentence in two halves: "expected a single document…; but found another…"
+        reason = "; ".join(part for part in (context, problem) if part) or "invalid YAML"
+    return line, column, "", f"YAML syntax: {printable(reason)}"
+
+
+def _line_column(text: str, index: int) -> tuple[int, int]:
+    """The 1-based line and column of a character of the text, lines as YAML counts them."""
+    line, start = 1, 0
+    for found in _BREAK.finditer(text, 0, index):
+        line, start = line + 1, found.end()
+    return line, index - start + 1
+
+
+def _line_text(text: str, line: int) -> str:
+    """The text of a 1-based line, lines as YAML counts them ("" past the end)."""
+    lines = _BREAK.split(text, maxsplit=line)
+    return lines[line - 1] if len(lines) >= line else ""
 
 
 def _decode(raw: bytes, parsed: Parsed) -> str | None:
     """Return the text of a file that is small enough, UTF-8 and free of NULs, else None."""
     if len(raw) > MAX_BYTES:
-        parsed.problems.append(
-            (1, 1, "", f"file is {len(raw):,} bytes; the limit is {MAX_BYTES:,}")
-        )
+        parsed.problems.append((1, 1, "", SIZE_MESSAGE.format(size=len(raw), limit=MAX_BYTES)))
         return None
     try:
         text = raw.decode("utf-8-sig")
@@ -135,11 +202,13 @@ def _decode(raw: bytes, parsed: Parsed) -> str | None:
     return text
 
 
-def _report_anchors(text: str, parsed: Parsed) -> bool:
-    """Report each alias and each unused anchor where it is written; True if there is an alias.
+def _report_properties(text: str, parsed: Parsed, tagged: dict[Tagged, str]) -> bool:
+    """Report each alias, unused anchor and %TAG directive where it is written, and note where
+    each tagged node starts (with its tag) in ``tagged``; True if there is an alias.
 
     An alias must be caught before composing (the composer would hide it behind its anchor, and
-    a billion-laughs file would expand); an unused anchor leaves the data as written.
+    a billion-laughs file would expand); an unused anchor leaves the data as written. A tag must
+    be seen here: composing resolves ``!`` and ``!!str`` as if they were not written.
     """
     anchors: list[tuple[str, yaml.Mark]] = []
     aliased: set[str] = set()
@@ -148,10 +217,21 @@ def _report_anchors(text: str, parsed: Parsed) -> bool:
             if isinstance(event, yaml.AliasEvent):
                 aliased.add(event.anchor)
                 _mark_problem(parsed, event.start_mark, ALIAS_MESSAGE)
-            elif getattr(event, "anchor", None) is not None:
+                continue
+            if isinstance(event, yaml.DocumentStartEvent) and event.tags:
+                for handle in event.tags:
+                    message = (
+                        f"YAML %TAG directives are not allowed; remove the one for {quoted(handle)}"
+                    )
+                    _mark_problem(parsed, event.start_mark, message)
+            if getattr(event, "anchor", None) is not None:
                 anchors.append((event.anchor, event.start_mark))
+            if getattr(event, "tag", None) is not None:
+                mark = event.start_mark
+                tagged[(mark.line + 1, mark.column + 1, _NODE_OF[type(event)])] = event.tag
     except yaml.YAMLError:
         parsed.problems.clear()
+        tagged.clear()
         return False  # the syntax error is reported by the full parse
     for name, mark in anchors:
         if name not in aliased:
@@ -163,10 +243,22 @@ def _mark_problem(parsed: Parsed, mark: yaml.Mark, message: str) -> None:
     parsed.problems.append((mark.line + 1, mark.column + 1, "", message))
 
 
+_CONTROL = re.compile("[\x00-\x1f\x7f-\x9f]")  # Unicode category Cc: C0, DEL and C1
+
+
 class _Walker:
-    def __init__(self, parsed: Parsed) -> None:
+    def __init__(self, parsed: Parsed, tagged: dict[Tagged, str]) -> None:
         self.parsed = parsed
+        self.tagged = tagged  # where a node with a tag starts, and the tag
         self.seen: set[int] = set()
+
+    def tag(self, node: yaml.Node) -> str | None:
+        """The tag written on a node, if any (``!``, ``!!str`` and the like included)."""
+        mark = node.start_mark
+        written = self.tagged.get((mark.line + 1, mark.column + 1, type(node)))
+        if written is not None:
+            return written
+        return None if node.tag in (_STR, _SEQ, _MAP) else node.tag
 
     def problem(self, node: yaml.Node, path: Path_, message: str, spoiled: bool = True) -> None:
         mark = node.start_mark
@@ -186,20 +278,37 @@ class _Walker:
         if depth > MAX_DEPTH:
             self.problem(node, path, f"nested deeper than {MAX_DEPTH} levels")
             return None
-        if node.tag not in (_STR, _SEQ, _MAP):
-            self.problem(node, path, f"YAML tags are not allowed (found '{node.tag}'); remove it")
+        tag = self.tag(node)
+        if tag is not None:
+            self.problem(node, path, TAG_MESSAGE.format(tag=quoted(tag)))
             return None
         if isinstance(node, yaml.ScalarNode):
+            digits = len(node.value.lstrip("+-"))
+            if not node.style and digits > MAX_DIGITS and _INT.fullmatch(node.value):
+                message = (
+                    f"expected a whole number of at most {MAX_DIGITS} digits, got {digits:,} "
+                    "digits (put text in quotes)"
+                )
+                self.problem(node, path, message)
+                return None
             return _plain(node)
         if isinstance(node, yaml.SequenceNode):
             return [self.value(item, (*path, i), depth + 1) for i, item in enumerate(node.value)]
         result: dict[str, Any] = {}
         first_line: dict[str, int] = {}
         for key_node, value_node in node.value:
-            if not isinstance(key_node, yaml.ScalarNode) or key_node.tag != _STR:
+            tag = self.tag(key_node)
+            if tag is not None:
+                self.problem(key_node, path, TAG_MESSAGE.format(tag=quoted(tag)), spoiled=False)
+                continue
+            if not isinstance(key_node, yaml.ScalarNode):
                 self.problem(key_node, path, "keys must be plain names", spoiled=False)
                 continue
             key = key_node.value
+            if _CONTROL.search(key):
+                message = f"a key must not contain control characters; rename {quoted(key)}"
+                self.problem(key_node, path, message, spoiled=False)
+                continue
             line = key_node.start_mark.line + 1
             if key in first_line:
                 message = (

@@ -5,28 +5,48 @@ folder, then the shared templates. A name prefixed ``shipped:`` skips the user's
 user template that shadows a shipped one can still extend it. Every template runs in Jinja's
 immutable sandbox with ``StrictUndefined`` and autoescaping, from a loader that refuses any file
 that resolves outside its roots (symlinks included). Work is bounded: a render has a deadline and
-an output cap, and the operators, calls and filters that multiply size or digits in C code (where
-the deadline cannot interrupt them: ``9 ** 999999999``, ``'x' * 10 ** 10``, ``'%0999999999d'``)
-are checked before they run.
+an output cap, and whatever multiplies size or digits in C code, where the deadline cannot
+interrupt it (``9 ** 999999999``, ``'%0999999999d'``, ``range(100000)|join('x' * 20000)``, a
+list of lists printed), is measured from its inputs and refused before it runs. An error names
+the template file and the line of the failing expression.
 """
 
 from __future__ import annotations
 
-import contextlib
 import datetime as dt
-import functools
 import os
 import re
-import string
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
 import jinja2
-from jinja2.compiler import CodeGenerator
+from jinja2 import nodes
+from jinja2.compiler import CodeGenerator, Frame, optimizeconst
 from jinja2.exceptions import SecurityError
+from jinja2.runtime import Context
 from jinja2.sandbox import ImmutableSandboxedEnvironment
 
+from .bounds import (
+    _AMPLIFYING_METHODS,
+    MAX_INT_BITS,
+    MAX_OUTPUT_CHARS,
+    _bounded_filter,
+    _check_format,
+    _check_plus,
+    _check_product,
+    _check_size,
+    _check_text_method,
+    _is_int,
+    _join,
+    _json_dumps,
+    _pprint,
+    _printable,
+    _refuse,
+    _Sink,
+    _sum,
+    _text_size,
+)
 from .dates import format_date, format_when, partial_date
 from .errors import TemplateError, relative
 from .limits import deadline
@@ -34,16 +54,34 @@ from .markup import render_inline, render_markdown
 from .model import portion_mark
 
 SHIPPED = "shipped:"
+_FAILING = (
+    nodes.Getattr,
+    nodes.Getitem,
+    nodes.Call,
+    nodes.Filter,
+    nodes.Test,
+    nodes.BinExpr,
+    nodes.UnaryExpr,
+    nodes.Compare,
+    nodes.Concat,
+)
+_STATEMENTS = {
+    nodes.Include: "include",
+    nodes.Extends: "extends",
+    nodes.Import: "import",
+    nodes.FromImport: "import",
+}
 MAX_TEMPLATE_BYTES = 512 * 1024
-MAX_OUTPUT_CHARS = 40 * 1024 * 1024
 RENDER_SECONDS = 20.0
-MAX_INT_BITS = 16_384  # Python will not print an int longer than 4,300 digits anyway
-MAX_ITEMS = 1_000_000
-MAX_FILTER_NUMBER = 100_000  # widths, counts and lengths given to filters
-# str methods whose only use is to pad or expand by a number: the filters do it, bounded.
-_AMPLIFYING_METHODS = frozenset({"center", "ljust", "rjust", "zfill", "expandtabs"})
 _PARTIAL_DATE = re.compile(r"\d{4}(-\d{2}(-\d{2})?)?")
-_PERCENT_SPEC = re.compile(r"%(?:\([^)]*\))?[-#0 +]*(\*|\d*)(?:\.(\*|\d*))?")
+
+
+class _PlacedError(TemplateError):
+    """A template problem found outside Jinja's traceback, where its file and line are known."""
+
+    def __init__(self, filename: str | None, line: int | None, detail: str) -> None:
+        super().__init__(f"{_where(filename, line, None)}: {detail}")
+        self.filename, self.line, self.detail = filename, line, detail
 
 
 class ConfinedLoader(jinja2.BaseLoader):
@@ -79,7 +117,14 @@ class ConfinedLoader(jinja2.BaseLoader):
                 raise jinja2.TemplateNotFound(
                     template, f"{candidate} is {size:,} bytes; limit {MAX_TEMPLATE_BYTES:,}"
                 )
-            source = resolved.read_text(encoding="utf-8")
+            raw = resolved.read_bytes()
+            try:
+                source = raw.decode("utf-8-sig")
+            except UnicodeDecodeError as exc:
+                line = exc.object[: exc.start].count(b"\n") + 1  # after a BOM, if any
+                raise _PlacedError(
+                    str(candidate), line, "not UTF-8 text; save it as UTF-8"
+                ) from None
             mtime = resolved.stat().st_mtime
             return source, str(candidate), lambda r=resolved, m=mtime: r.stat().st_mtime == m
         raise jinja2.TemplateNotFound(template)
@@ -94,11 +139,18 @@ def make_environment(
         loader=ConfinedLoader([user] if user else [], shipped),
         autoescape=True,
         undefined=jinja2.StrictUndefined,
+        finalize=_printable,
         trim_blocks=True,
         lstrip_blocks=True,
         auto_reload=False,
         cache_size=64,
     )
+    env.globals.pop("lipsum", None)  # random text: the same inputs must give the same document
+    env.filters.pop("random", None)  # likewise
+    env.policies["json.dumps_function"] = _json_dumps
+    env.filters["join"] = _join
+    env.filters["sum"] = _sum
+    env.filters["pprint"] = _pprint
     env.filters["markdown"] = lambda text: jinja2.utils.markupsafe.Markup(render_markdown(text))
     env.filters["inline"] = lambda text: jinja2.utils.markupsafe.Markup(render_inline(text))
     env.filters["upper_marking"] = lambda marking: str(marking).upper()
@@ -110,22 +162,102 @@ def make_environment(
 
 
 class _BoundedCodeGenerator(CodeGenerator):
-    """Compiles ``a ~ b`` so the joined text is checked like every other result."""
+    """Compiles templates whose errors name their line and whose built values are measured.
 
-    def visit_Concat(self, node: Any, frame: Any) -> None:
-        self.write("environment.bounded(")
-        super().visit_Concat(node, frame)
+    Jinja marks the template line of statements only, so a failure inside ``{% with %}``, or in
+    a tag or ``{{ }}`` spanning lines, was blamed on an earlier line: here each expression that
+    can fail starts a generated line of its own, marked with its template line. ``a ~ b`` and
+    list, tuple and dict literals are measured like every other result.
+    """
+
+    def visit(self, node: nodes.Node, *args: Any, **kwargs: Any) -> Any:
+        if not isinstance(node, _FAILING) or node.lineno == self._last_line:
+            return super().visit(node, *args, **kwargs)
+        self.write("(")  # inside brackets the expression may go on over a new line
+        self.newline(node)
+        super().visit(node, *args, **kwargs)
         self.write(")")
+        return None
+
+    @optimizeconst
+    def visit_Concat(self, node: nodes.Concat, frame: Frame) -> None:
+        if frame.eval_ctx.volatile:
+            join = "(markup_join if context.eval_ctx.volatile else str_join)"
+        else:
+            join = "markup_join" if frame.eval_ctx.autoescape else "str_join"
+        self.write(f"environment.bounded({join}(environment.joinable((")
+        for part in node.nodes:
+            self.visit(part, frame)
+            self.write(", ")
+        self.write("))))")
+
+    def visit_List(self, node: nodes.List, frame: Frame) -> None:
+        self._measured(super().visit_List, node, frame)
+
+    def visit_Dict(self, node: nodes.Dict, frame: Frame) -> None:
+        self._measured(super().visit_Dict, node, frame)
+
+    def visit_Tuple(self, node: nodes.Tuple, frame: Frame) -> None:
+        if node.ctx != "load":  # a target of for or set: assigned to, not built
+            super().visit_Tuple(node, frame)
+        else:
+            self._measured(super().visit_Tuple, node, frame)
+
+    def _measured(
+        self, visit: Callable[[Any, Frame], None], node: nodes.Node, frame: Frame
+    ) -> None:
+        self.write("environment.bounded(")
+        visit(node, frame)
+        self.write(")")
+
+
+class _Template(jinja2.Template):
+    """A template that refuses to extend itself, directly or through others."""
+
+    @classmethod
+    def _from_namespace(
+        cls, environment: jinja2.Environment, namespace: Any, globals: Any
+    ) -> jinja2.Template:
+        template = super()._from_namespace(environment, namespace, globals)
+        render = template.root_render_func
+
+        def root(context: Context) -> Iterator[str]:
+            _enter(context, template)
+            return render(context)
+
+        template.root_render_func = root
+        return template
+
+
+def _enter(context: Context, template: jinja2.Template) -> None:
+    """Note that template renders into context; refuse it when it is already rendering there.
+
+    ``{% extends %}`` renders the parent into the child's context, and only it does (an include
+    or import gets a new context), so a name met twice in one context is an extends cycle, found
+    at its second step instead of at Python's recursion limit.
+    """
+    chain: list[jinja2.Template] = vars(context).setdefault("_extends_chain", [])
+    names, name = [str(t.name) for t in chain], str(template.name)
+    if name in names:
+        cycle = " → ".join([*names[names.index(name) :], name])
+        extender = chain[-1].filename
+        line = next(
+            (n for n, kind in _statements(template.environment, extender) if kind == "extends"),
+            None,
+        )
+        raise _PlacedError(extender, line, f"extends cycle: {cycle}")
+    chain.append(template)
 
 
 class BoundedSandbox(ImmutableSandboxedEnvironment):
     """Jinja's immutable sandbox, with the size-multiplying operations checked before they run."""
 
     code_generator_class = _BoundedCodeGenerator
+    template_class = _Template
     intercepted_binops = frozenset({"*", "**", "%", "+"})
 
     def is_safe_attribute(self, obj: Any, attr: str, value: Any) -> bool:
-        if isinstance(obj, str) and attr in _AMPLIFYING_METHODS:
+        if isinstance(obj, str | bytes) and attr in _AMPLIFYING_METHODS:
             return False
         return super().is_safe_attribute(obj, attr, value)
 
@@ -134,85 +266,53 @@ class BoundedSandbox(ImmutableSandboxedEnvironment):
             if right > 0 and abs(left) > 1 and abs(left).bit_length() * right > MAX_INT_BITS:
                 raise SecurityError(f"{left} ** {right} is too large a number")
         elif operator_ == "*":
-            if _is_int(left) and _is_int(right):
-                if left.bit_length() + right.bit_length() > MAX_INT_BITS:
-                    raise SecurityError("the product is too large a number")
-            else:
-                times, seq = (left, right) if _is_int(left) else (right, left)
-                if _is_int(times) and hasattr(seq, "__len__") and len(seq) * times > _limit(seq):
-                    raise SecurityError(
-                        f"repeating {len(seq):,} items {times:,} times is too large"
-                    )
-        elif operator_ == "%" and isinstance(left, str):
-            _check_format(left, right)
+            _check_product(left, right)
+        elif operator_ == "%" and isinstance(left, str | bytes):
+            text = left if isinstance(left, str) else left.decode("latin-1")
+            values = right.values() if isinstance(right, dict) else right
+            listed: Any = values if isinstance(values, tuple | type({}.values())) else [values]
+            _check_format(text, list(listed), "%")
+        elif operator_ == "+":
+            _check_plus(left, right)
         return self.bounded(self.binop_table[operator_](left, right))
 
     def call(__self, __context: Any, __obj: Any, *args: Any, **kwargs: Any) -> Any:
         method = getattr(__obj, "__wrapped__", __obj)  # the sandbox wraps str.format
         receiver = getattr(method, "__self__", None)
-        if isinstance(receiver, str) and getattr(method, "__name__", "") in (
-            "format",
-            "format_map",
-        ):
-            _check_format(receiver, *args, *kwargs.values())
+        if isinstance(receiver, str | bytes):
+            name = getattr(method, "__name__", "")
+            args = _check_text_method(receiver, name, args, kwargs)
         return __self.bounded(super().call(__context, __obj, *args, **kwargs))
 
     def bounded(self, value: Any) -> Any:
         """Return value, or refuse it when it is too long to be part of a document."""
         return _check_size(value)
 
+    def joinable(self, parts: tuple[Any, ...]) -> tuple[Any, ...]:
+        """Return the parts of ``a ~ b ~ …``, or refuse them when joined they are too long."""
+        if all(isinstance(part, str) for part in parts):
+            size, bound = sum(map(len, parts)), ""
+        else:  # a list or dict is printed: measure until it is clear
+            size, bound = 0, "at least "
+            for part in parts:
+                size += _text_size(part)
+                if size > MAX_OUTPUT_CHARS:
+                    break
+        if size > MAX_OUTPUT_CHARS:
+            raise _refuse("~", size, bound=bound)
+        return parts
 
-def _is_int(value: Any) -> bool:
-    return isinstance(value, int) and not isinstance(value, bool)
-
-
-def _limit(value: Any) -> int:
-    return MAX_OUTPUT_CHARS if isinstance(value, str) else MAX_ITEMS
-
-
-def _check_format(text: str, *args: Any) -> None:
-    """Refuse a format string that asks for a field wider or more precise than a document."""
-    numbers = [n for match in _PERCENT_SPEC.finditer(text) for n in match.groups() if n]
-    with contextlib.suppress(ValueError):
-        for _, _, spec, _ in string.Formatter().parse(text):
-            numbers += re.findall(r"\d+|\{", spec or "")
-    if any(n in ("*", "{") for n in numbers):  # the width comes from the arguments
-        for arg in args:
-            values = arg.values() if isinstance(arg, dict) else arg
-            items: Any = (
-                values if isinstance(values, tuple | list | type({}.values())) else [values]
-            )
-            numbers += [str(abs(v)) for v in items if _is_int(v)]
-    if any(n not in ("*", "{") and (len(n) > 9 or int(n) > MAX_FILTER_NUMBER) for n in numbers):
-        raise SecurityError("a format field is too wide")
-
-
-def _bounded_filter(name: str, func: Callable[..., Any]) -> Callable[..., Any]:
-    """Wrap a filter: numeric options and the size of what it returns are bounded."""
-    skip = 1 if hasattr(func, "jinja_pass_arg") else 0  # context/environment comes first
-
-    @functools.wraps(func)
-    def bounded(*args: Any, **kwargs: Any) -> Any:
-        value, options = args[skip : skip + 1], [*args[skip + 1 :], *kwargs.values()]
-        if name == "format" and value and isinstance(value[0], str):
-            _check_format(value[0], *options)  # its numbers are values; widths are checked here
-        elif any(_is_int(o) and abs(o) > MAX_FILTER_NUMBER for o in options):
-            raise SecurityError(f"a number given to |{name} is larger than {MAX_FILTER_NUMBER:,}")
-        if name == "replace" and value and len(options) >= 2:
-            text, old, new = str(value[0]), str(options[0]), str(options[1])
-            hits = len(text) + 1 if not old else text.count(old)
-            if len(text) + hits * max(len(new) - len(old), 0) > MAX_OUTPUT_CHARS:
-                raise SecurityError("|replace would make the text too long")
-        return _check_size(func(*args, **kwargs))
-
-    return bounded
-
-
-def _check_size(value: Any) -> Any:
-    if isinstance(value, str | list | tuple | dict | set) and len(value) > _limit(value):
-        kind = "characters" if isinstance(value, str) else "items"
-        raise SecurityError(f"a value of {len(value):,} {kind} is too large (a runaway loop?)")
-    return value
+    def concat(self, parts: Iterable[str]) -> str:
+        """Join the output of a macro, call, block or ``{% set %}`` block, up to the cap."""
+        what = "the output of a macro or block"
+        if isinstance(parts, list):  # a buffer: its parts exist already, only the join is new
+            if (size := sum(map(len, parts))) > MAX_OUTPUT_CHARS:
+                raise _refuse(what, size)
+            return "".join(parts)
+        sink = _Sink(what)  # a block rendering: stop it as soon as it is too long
+        for part in parts:
+            sink.write(part)
+        return sink.getvalue()
 
 
 def _format_date(value: Any) -> str:
@@ -242,14 +342,15 @@ def render_template(
             f"{_where(exc.filename or exc.name, exc.lineno, root)}: {exc.message}"
         ) from None
     except jinja2.TemplateNotFound as exc:
-        detail = f" ({exc.message})" if exc.message and exc.message != exc.name else ""
-        raise TemplateError(f"template not found: {exc.name}{detail}") from None
+        raise TemplateError(_not_found(env, exc, root)) from None
     except jinja2.exceptions.SecurityError as exc:
         raise TemplateError(
             f"{_traceback_where(exc, root)}: refused by the sandbox: {exc}"
         ) from None
     except jinja2.UndefinedError as exc:
         raise TemplateError(f"{_traceback_where(exc, root)}: {exc.message}") from None
+    except _PlacedError as exc:
+        raise TemplateError(f"{_where(exc.filename, exc.line, root)}: {exc.detail}") from None
     except TemplateError:
         raise
     except (
@@ -284,6 +385,27 @@ def _render(env: jinja2.Environment, name: str, context: dict[str, Any]) -> str:
     return "".join(chunks)
 
 
+def _not_found(env: jinja2.Environment, exc: jinja2.TemplateNotFound, root: Path | None) -> str:
+    """Say which template was not found, and which include, import or extends asked for it."""
+    detail = exc.message if exc.message and exc.message != exc.name else ""
+    frame = _template_frame(exc)
+    if frame is None:  # the document's own template
+        return f"template not found: {exc.name}" + (f" ({detail})" if detail else "")
+    filename, line = frame
+    kind = next((f"{k}: " for n, k in _statements(env, filename) if n == line), "")
+    problem = f": {detail}" if detail else " not found in the template folders"
+    return f"{_where(filename, line, root)}: {kind}template {exc.name!r}{problem}"
+
+
+def _statements(env: jinja2.Environment, filename: str | None) -> list[tuple[int, str]]:
+    """The line and kind (include, import, extends) of each statement in a template file."""
+    try:
+        tree = env.parse(Path(filename or "").read_text(encoding="utf-8-sig"))
+    except (OSError, ValueError, jinja2.TemplateSyntaxError):
+        return []
+    return [(node.lineno, _STATEMENTS[type(node)]) for node in tree.find_all(tuple(_STATEMENTS))]
+
+
 def _where(filename: str | None, line: int | None, root: Path | None) -> str:
     shown = (
         relative(Path(filename), root)
@@ -293,9 +415,9 @@ def _where(filename: str | None, line: int | None, root: Path | None) -> str:
     return f"{shown}:{line}" if line else shown
 
 
-def _traceback_where(exc: BaseException, root: Path | None) -> str:
-    """Find the innermost template frame of a render error (Jinja rewrites tracebacks for this)."""
-    found = "template"
+def _template_frame(exc: BaseException) -> tuple[str, int] | None:
+    """The file and line of the innermost template frame of a render error, if any."""
+    found = None
     tb = exc.__traceback__
     while tb is not None:
         code = tb.tb_frame.f_code
@@ -303,6 +425,12 @@ def _traceback_where(exc: BaseException, root: Path | None) -> str:
             code.co_filename.endswith((".html", ".css", ".svg", ".txt", ".xml", ".jinja"))
             or "/templates/" in code.co_filename
         ):
-            found = _where(code.co_filename, tb.tb_lineno, root)
+            found = (code.co_filename, tb.tb_lineno)
         tb = tb.tb_next
     return found
+
+
+def _traceback_where(exc: BaseException, root: Path | None) -> str:
+    """Where a render error happened (Jinja rewrites tracebacks to point into templates)."""
+    frame = _template_frame(exc)
+    return _where(*frame, root) if frame else "template"

@@ -4,21 +4,26 @@ Pydantic's errors become words here, next to the types they come from: the choic
 (with a did-you-mean), the shape a pattern asks for, the fields a mapping may hold. A file that
 does not validate as a whole still yields the list items that do (``salvage``), so the points of
 a file with one bad point are still cross-checked in the same run. The rules a point's type
-cannot say (what each kind must carry, Markdown too costly to convert) are here too.
+cannot say (what each kind must carry, Markdown too costly to convert) are here too, and the
+one every text obeys: no control characters (so no text can drive a terminal that lists it),
+with line breaks and tabs allowed only in the long texts (``Text``). A value quoted back in a
+message is escaped and cut short.
 """
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
+from functools import lru_cache
 from pathlib import Path
-from typing import Any, Generic, TypeVar
+from typing import Any, Generic, TypeVar, get_args
 
 from pydantic import BaseModel, ValidationError
 
 from .markup import check_markdown
-from .model import Point
-from .strictyaml import Parsed, Path_
+from .model import Point, Text
+from .strictyaml import MAX_QUOTED, Parsed, Path_, quoted
 from .suggest import did_you_mean
 
 Loc = Path_
@@ -50,15 +55,20 @@ def validate(model: type[M], parsed: Parsed, extra: dict[str, Any]) -> Checked[M
     findings: list[Finding] = [
         ((key,), "is set from the file name; remove it") for key in sorted(set(data) & set(extra))
     ]
+    controls = list(refuse_control_characters(model, data)) if _may_hold_controls(parsed) else []
+    findings += controls
+    refused = parsed.spoiled | {loc for loc, _ in controls}
     try:
-        return Checked(model.model_validate({**data, **extra}), findings)
+        obj = model.model_validate({**data, **extra})
     except ValidationError as exc:
         errors = exc.errors(include_url=False)
-    bad = [tuple(error["loc"]) for error in errors]
+    else:  # whole, unless a text was refused
+        return Checked(None if controls else obj, findings, [loc for loc, _ in controls])
+    bad = [tuple(error["loc"]) for error in errors] + [loc for loc, _ in controls]
     for error in errors:
         loc = tuple(error["loc"])
-        if any(loc[: len(path)] == path for path in parsed.spoiled):
-            continue  # the value was dropped for a problem already reported
+        if any(loc[: len(path)] == path for path in refused):
+            continue  # the value was dropped, or refused, for a problem already reported
         if error["type"] == "too_short" and _has_item_errors(bad, loc):
             continue  # pydantic also calls a list "too short" when its items failed
         findings.append(_finding(model, error))
@@ -81,6 +91,80 @@ def salvage_one(model: type[M], value: Any, bad: list[Loc], loc: Loc) -> M | Non
         return model.model_validate(value)
     except ValidationError:  # pragma: no cover - it failed only together with its siblings
         return None
+
+
+def _may_hold_controls(parsed: Parsed) -> bool:
+    """Whether any value can hold a control character: only through an escape (a backslash) or
+    a tab (the parser refuses the others raw). Most files have neither, and skip the walk."""
+    return parsed.text is None or "\\" in parsed.text or "\t" in parsed.text
+
+
+def refuse_control_characters(
+    model: type[BaseModel] | None, data: dict[str, Any], loc: Loc = ()
+) -> Iterator[Finding]:
+    """Yield each text holding a control character: none at all in one-line text, not even a tab
+    or a line break; in long text (``Text``) a line break or a tab, nothing else."""
+    for key, value in data.items():
+        yield from _controls(model, key, value, (*loc, key))
+
+
+def _controls(model: type[BaseModel] | None, key: str, value: Any, loc: Loc) -> Iterator[Finding]:
+    """Yield the control characters in the value of a model's field, whatever its shape."""
+    if isinstance(value, str):
+        long_text = _long_text(model, key)
+        found = _control_character(value.strip(" \t\r\n"), long_text)
+        if found is not None:
+            yield loc, _control_message(found, long_text)
+    elif isinstance(value, list):
+        for i, item in enumerate(value):
+            yield from _controls(model, key, item, (*loc, i))
+    elif isinstance(value, dict):
+        yield from refuse_control_characters(_field_model(model, key), value, loc)
+
+
+def _long_text(model: type[BaseModel] | None, key: str) -> bool:
+    """Whether a field holds long text (``Text``): lines and tabs allowed (so is an unknown one)."""
+    if model is None or key not in model.model_fields:
+        return True
+    return key in _long_text_fields(model)
+
+
+@lru_cache(maxsize=64)
+def _long_text_fields(model: type[BaseModel]) -> frozenset[str]:
+    return frozenset(
+        name
+        for name, info in model.model_fields.items()
+        if _mentions(info.rebuild_annotation(), Text)
+    )
+
+
+def _field_model(model: type[BaseModel] | None, key: str) -> type[BaseModel] | None:
+    info = model.model_fields.get(key) if model is not None else None
+    return _inner_model(info.annotation) if info is not None else None
+
+
+# Unicode category Cc is exactly C0, DEL and C1; one regex scan instead of a lookup per character.
+_CONTROL = re.compile("[\x00-\x1f\x7f-\x9f]")
+_CONTROL_IN_LONG_TEXT = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f]")  # tab, line break allowed
+
+
+def _control_character(text: str, long_text: bool) -> str | None:
+    found = (_CONTROL_IN_LONG_TEXT if long_text else _CONTROL).search(text)
+    return found.group() if found else None
+
+
+def _control_message(char: str, long_text: bool) -> str:
+    found = f"contains the control character {quoted(char)} (U+{ord(char):04X})"
+    if long_text:
+        return f"{found}; text may hold line breaks and tabs but no other control characters"
+    return f"{found}; one-line text may hold no control characters, tabs or line breaks"
+
+
+def _mentions(annotation: Any, wanted: Any) -> bool:
+    """Whether a type is, or is built from, another (``Text | None`` mentions ``Text``)."""
+    if annotation == wanted:
+        return True
+    return any(_mentions(arg, wanted) for arg in get_args(annotation))
 
 
 def refuse_point_topic(data: Any) -> Iterator[Finding]:
@@ -126,17 +210,20 @@ def _finding(model: type[BaseModel], error: Any) -> Finding:
         return loc[:-1], f"missing required field '{loc[-1]}'"
     if kind == "extra_forbidden":
         known = _field_names(model, loc[:-1])
-        return loc, "unknown field" + did_you_mean(str(loc[-1]), known, known="known fields")
+        name = str(loc[-1])[: MAX_QUOTED + 1]  # a longer name is no typo; keep difflib quick
+        return loc, "unknown field" + did_you_mean(name, known, known="known fields")
     return loc, _message(kind, error, error.get("input"))
 
 
 def _message(kind: str, error: Any, value: Any) -> str:
-    got = (
-        f"got {value!r}" if not isinstance(value, dict | list) else f"got a {type(value).__name__}"
-    )
+    if isinstance(value, dict | list):
+        got = f"got a {type(value).__name__}"
+    else:
+        got = f"got {quoted(value) if isinstance(value, str) else repr(value)}"
     if kind == "literal_error":
         expected = error["ctx"]["expected"].replace("'", "").replace(" or ", ", ").split(", ")
-        hint = did_you_mean(value, expected) if isinstance(value, str) else ""
+        close = isinstance(value, str) and len(value) <= MAX_QUOTED  # else too long to be a typo
+        hint = did_you_mean(value, expected) if close else ""
         return f"expected {'|'.join(expected)}, {got}{hint}"
     if kind == "string_pattern_mismatch":
         return f"expected {_pattern_shape(error['ctx']['pattern'])}, {got}"
@@ -157,7 +244,7 @@ def _message(kind: str, error: Any, value: Any) -> str:
 
 
 _EXPECTED: tuple[tuple[tuple[str, ...], str], ...] = (
-    (("int_type", "int_parsing", "int_from_float"), "a whole number"),
+    (("int_type", "int_parsing", "int_parsing_size", "int_from_float"), "a whole number"),
     (("bool_type", "bool_parsing"), "true or false"),
     (
         ("date_type", "date_parsing", "date_from_datetime_parsing", "date_from_datetime_inexact"),

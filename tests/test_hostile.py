@@ -584,8 +584,8 @@ def test_active_markdown_is_sanitized(scene: Scene, listener: tuple[str, list[st
         ("/etc/hostname", 0),
         ("\\\\server\\share\\x.png", 0),
         ("data:image/svg+xml,<svg xmlns='http://www.w3.org/2000/svg'/>", 0),
-        ("%2e%2e/%2e%2e/outside/secret.txt", 1),
-        ("fonts/..%2f..%2f..%2foutside%2fsecret.txt", 1),
+        ("%2e%2e/%2e%2e/outside/secret.txt", 0),  # dropped by the sanitizer, never fetched
+        ("fonts/..%2f..%2f..%2foutside%2fsecret.txt", 0),
         ("leak.png", 1),  # a symlink inside the template folder pointing outside it
     ],
 )
@@ -651,7 +651,10 @@ def test_hostile_markup_in_a_headline_is_sanitized(scene: Scene) -> None:
     article = point_html(scene.html())
     assert "<script" not in article
     assert not [a for t, a in tags(article) if t == "script" or any(n.startswith("on") for n in a)]
-    assert '<span class="text"><img src="x"> The Balkans are' in article  # the rest is text
+    assert (  # raw HTML in a headline is shown as text
+        "<span class=\"text\">&lt;script&gt;x('PWNED')&lt;/script&gt;"
+        "&lt;img src=x onerror=alert(1)&gt; The Balkans are" in article
+    )
     scene.assert_outside_unchanged()
 
 
@@ -664,7 +667,7 @@ def test_hostile_markup_in_a_headline_is_sanitized(scene: Scene) -> None:
         ("{{ ''.__class__.__mro__[1].__subclasses__() }}", "access to attribute '__class__' of 'str' object is unsafe"),
         ("{{ cycler.__init__.__globals__.os.popen('touch {marker}').read() }}", "access to attribute '__init__'"),
         ("{{ joiner.__init__.__globals__['os'].system('touch {marker}') }}", "access to attribute '__init__'"),
-        ("{{ lipsum.__globals__['os'].popen('touch {marker}') }}", "access to attribute '__globals__'"),
+        ("{{ lipsum.__globals__['os'].popen('touch {marker}') }}", "'lipsum' is undefined"),
         ("{{ namespace.__init__.__globals__ }}", "access to attribute '__init__'"),
         ("{{ self._TemplateReference__context }}", "access to attribute '_TemplateReference__context'"),
         ("{{ self.__init__.__globals__ }}", "access to attribute '__init__'"),
@@ -712,7 +715,7 @@ def test_includes_outside_the_template_folders_are_refused(scene: Scene, stateme
     scene.template(statement)
     result = scene.run("-f", "html", templates=True)
     assert result.exit_code == 1
-    assert "Error: template not found: " in result.output
+    assert "Error: mine/briefing.html:3: " in result.output  # the statement that asked for it
     assert "template names are relative paths inside the template folders" in result.output
     assert SECRET not in result.output and "root:" not in result.output
     scene.assert_intact()

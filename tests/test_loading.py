@@ -128,7 +128,11 @@ def test_headline_that_yaml_would_type_must_be_text(project: Path) -> None:
             b"a: !!python/object/apply:os.system ['true']\n",
             "1:4: a: YAML tags are not allowed (found 'tag:yaml.org,2002:python/object/apply:os.system'); remove it",
         ),
-        (b"a: [1\n", "2:1: YAML syntax: did not find expected ',' or ']'"),
+        (
+            b"a: [1\n",
+            "2:1: YAML syntax: did not find expected ',' or ']' "
+            "(while parsing a flow sequence started at line 1, column 4)",
+        ),
         (b"a: \xff\n", "1:4: not valid UTF-8; save the file as UTF-8"),
     ],
 )
