@@ -21,7 +21,7 @@ from .cache import MANIFEST_NAME, Manifest, job_key
 from .config import Config, load_config
 from .errors import BriefingError, RenderError, SelectionError
 from .limits import tie_to_parent
-from .model import FORMATS, Briefing, Omission, Project
+from .model import FORMATS, PDF_VARIANTS, Briefing, Omission, Project
 from .output import build_lock, prepare_output, release_inherited_locks, write_files
 from .rendering import Layout, TemplateRoots, layout_pdf, render_html, write_pdf_bytes
 
@@ -36,6 +36,7 @@ class Job:
     created: dt.datetime
     project_root: Path
     strict: bool
+    pdf_variant: str = "pdf/ua-1"
 
 
 @dataclass
@@ -120,6 +121,7 @@ def build(
     force: bool = False,
     jobs: int | None = None,
     progress: Callable[[int, int, str], None] | None = None,
+    pdf_variant: str | None = None,
 ) -> BuildResult:
     """Build briefing documents for the chosen audiences and topics into the output folder.
 
@@ -145,6 +147,7 @@ def build(
         force=force,
         jobs=jobs,
         progress=progress,
+        pdf_variant=pdf_variant,
     )
 
 
@@ -157,8 +160,14 @@ def build_project(
     force: bool = False,
     jobs: int | None = None,
     progress: Callable[[int, int, str], None] | None = None,
+    pdf_variant: str | None = None,
 ) -> BuildResult:
-    """Build a resolved project: assemble, skip what is up to date, render the rest, write."""
+    """Build a resolved project: assemble, skip what is up to date, render the rest, write.
+
+    ``pdf_variant`` (pdf/ua-1, pdf/a-3b, none) overrides every audience's own.
+    """
+    if pdf_variant is not None and pdf_variant not in PDF_VARIANTS:
+        raise SelectionError("PDF variant", pdf_variant, PDF_VARIANTS)
     project = config.project()
     audience_ids = _choose_audiences(project, config.settings.audiences)
     topic_ids = split_names(topics)
@@ -176,7 +185,9 @@ def build_project(
     result = BuildResult(project=project, config=config)
     with build_lock(out_dir):
         manifest = Manifest.read(out_dir)
-        pending = _pending(project, audience_ids, topic_ids, format_list, roots, config, strict)
+        pending = _pending(
+            project, audience_ids, topic_ids, format_list, roots, config, strict, pdf_variant
+        )
         if not force:
             pending = _skip_unchanged(pending, manifest, format_list, result, report)
         done = len(audience_ids) - len(pending)
@@ -202,15 +213,20 @@ def _pending(
     roots: TemplateRoots,
     config: Config,
     strict: bool,
+    pdf_variant: str | None,
 ) -> list[tuple[Job, str]]:
     """Assemble each audience's briefing and key it on everything its documents depend on."""
     trees: dict[Path, str] = {}
     pending = []
     for audience_id in audience_ids:
         briefing = assemble_briefing(project, audience_id, topic_ids)
-        job = Job(briefing, formats, roots, creation_time(briefing), config.root, strict)
+        variant = pdf_variant or briefing.audience.pdf_variant
+        created = creation_time(briefing)
+        job = Job(briefing, formats, roots, created, config.root, strict, variant)
         folders = roots.roots(Path(briefing.audience.folder))
-        key = job_key(briefing, [formats, job.created.isoformat(), strict], folders, trees)
+        key = job_key(
+            briefing, [formats, job.created.isoformat(), strict, job.pdf_variant], folders, trees
+        )
         pending.append((job, key))
     return pending
 
@@ -312,7 +328,7 @@ def render_job(job: Job) -> Rendered:
         pages = layout.page_count
         if "pdf" in job.formats:
             warnings.extend(preflight_warnings(layout, briefing))
-            pdf = write_pdf_bytes(layout, job.created)
+            pdf = write_pdf_bytes(layout, job.created, job.pdf_variant)
             warnings.extend(w for w in layout.warnings if w not in warnings)
     if not briefing.sections:
         warnings.append(

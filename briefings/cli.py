@@ -197,6 +197,11 @@ def cli() -> None:
 @click.option(
     "-j", "--jobs", type=click.IntRange(min=1), help="Worker processes (default: number of cores)."
 )
+@click.option(
+    "--pdf-variant",
+    metavar="pdf/ua-1|pdf/a-3b|none",
+    help="PDF standard for every audience (default: each profile's, pdf/ua-1: tagged).",
+)
 @_project_options
 def build(
     audiences: tuple[str, ...],
@@ -207,6 +212,7 @@ def build(
     explain: bool,
     force: bool,
     jobs: int | None,
+    pdf_variant: str | None,
     quiet: bool,
     verbose: bool,
     **layout: Any,
@@ -234,6 +240,7 @@ def build(
             force=force,
             jobs=jobs,
             progress=_progress(out),
+            pdf_variant=pdf_variant,
         )
     for warning in result.warnings:
         out.warn(warning)

@@ -28,11 +28,13 @@ Use = Literal["raise", "if-asked", "avoid"]
 Layout = Literal["memo", "backgrounder", "fact-sheet", "card"]
 Figure = Literal["map", "timeline", "matrix"]
 Format = Literal["html", "pdf"]
+PdfVariant = Literal["pdf/ua-1", "pdf/a-3b", "none"]
 
 KINDS: tuple[Kind, ...] = get_args(Kind)
 MARKINGS: tuple[Marking, ...] = get_args(Marking)
 USES: tuple[Use, ...] = get_args(Use)
 FORMATS: tuple[Format, ...] = get_args(Format)
+PDF_VARIANTS: tuple[PdfVariant, ...] = get_args(PdfVariant)
 
 
 ANCHOR_PREFIX = "pt-"  # a slug has no dot, so "pt-un-voting.core-aim" reads one way only
@@ -193,6 +195,11 @@ class Audience(_Frozen):
     figures: tuple[Figure, ...] = ()
     map_status: Literal["nato", "eu", "kosovo"] = "nato"
     preflight: Preflight = Preflight()
+    pdf_variant: PdfVariant = Field(
+        default="pdf/ua-1",
+        description="pdf/ua-1: tagged for assistive technology (the default); pdf/a-3b: for "
+        "archiving; none: a plain PDF. `build --pdf-variant` overrides it for every audience.",
+    )
     id: str = Field(default="", exclude=True)
     folder: str = Field(default="", exclude=True)
 

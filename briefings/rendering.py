@@ -193,12 +193,14 @@ def layout_pdf(html: str, roots: list[Path], base_url: Path) -> Layout:
     return Layout(rendered, warnings)
 
 
-def write_pdf_bytes(layout: Layout, created: dt.datetime) -> bytes:
-    """Serialize a laid-out document to PDF bytes, deterministically."""
+def write_pdf_bytes(layout: Layout, created: dt.datetime, variant: str = "pdf/ua-1") -> bytes:
+    """Serialize a laid-out document to PDF bytes, deterministically, as a PDF/UA-1 (tagged),
+    PDF/A-3B or plain (``none``) file."""
+    options: dict[str, Any] = {} if variant == "none" else {"pdf_variant": variant}
     with captured_warnings() as warnings:
         stamp = created.strftime("%Y%m%d%H%M%SZ").encode()
         with deadline(LAYOUT_SECONDS, "writing the PDF", RenderError, _RUNAWAY):
-            data = layout.document.write_pdf(pdf_identifier=b"briefings-" + stamp)
+            data = layout.document.write_pdf(pdf_identifier=b"briefings-" + stamp, **options)
     layout.warnings.extend(warnings)
     return data
 
@@ -244,7 +246,7 @@ def captured_warnings() -> Iterator[list[str]]:
     try:
         with warnings.catch_warnings(record=True) as caught:
             warnings.simplefilter("always")
-            for developer_only in (DeprecationWarning, PendingDeprecationWarning):
+            for developer_only in (DeprecationWarning, PendingDeprecationWarning, ResourceWarning):
                 warnings.simplefilter("ignore", developer_only)
             yield sink
         sink.extend(f"{w.category.__name__}: {w.message}" for w in caught)
