@@ -23,26 +23,12 @@ from urllib.parse import unquote
 import pypdf
 import pytest
 from click.testing import CliRunner, Result
+from test_hostile import SELECT
+from test_hostile import VALID_TOPIC as TOPIC  # one hostile topic for both corpora
 
 from briefings.cli import cli
 from briefings.markup import image_path_ok, render_inline, render_markdown
 
-SELECT = ("-a", "staff", "-t", "energy")
-TOPIC = """\
-title: Hostile
-summary: {text: A topic written to attack the loader., marking: public}
-order: 99
-points:
-  - id: first
-    kind: fact
-    headline: "A headline."
-    priority: 1
-    marking: public
-    sources:
-      - seed: israel-balkans-2016
-        paragraphs: [1]
-    as_of: 2016-11-25
-"""
 HEADLINE_LINE = 7  # the line of "headline:" in TOPIC; its value starts at column 15
 
 

@@ -20,6 +20,7 @@ from typing import Any
 
 import pytest
 from click.testing import CliRunner, Result
+from conftest import copy_project
 
 from briefings import build
 from briefings.cli import cli
@@ -33,11 +34,7 @@ LIMIT = "(the limit is 41,943,040)"
 @pytest.fixture(scope="module")
 def baseline(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """The real project copied once and built (staff, energy, HTML)."""
-    root = tmp_path_factory.mktemp("baseline") / "project"
-    root.mkdir()
-    for part in ("content", "seeds", "templates"):
-        shutil.copytree(REPO / part, root / part)
-    shutil.copy2(REPO / "briefing.yaml", root / "briefing.yaml")
+    root = copy_project(tmp_path_factory.mktemp("baseline") / "project")
     build(root, audiences=["staff"], topics=["energy"], formats=["html"])
     assert (root / "output" / "staff.html").is_file()
     return root
