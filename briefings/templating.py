@@ -26,6 +26,7 @@ from jinja2.compiler import CodeGenerator, Frame, optimizeconst
 from jinja2.exceptions import SecurityError
 from jinja2.runtime import Context
 from jinja2.sandbox import ImmutableSandboxedEnvironment
+from markupsafe import Markup
 
 from .bounds import (
     _AMPLIFYING_METHODS,
@@ -50,7 +51,7 @@ from .bounds import (
 from .dates import format_date, format_when, partial_date
 from .errors import TemplateError, relative
 from .limits import deadline
-from .markup import render_inline, render_markdown
+from .markup import check_markdown, render_inline, render_markdown
 from .model import portion_mark
 
 SHIPPED = "shipped:"
@@ -151,7 +152,7 @@ def make_environment(
     env.filters["join"] = _join
     env.filters["sum"] = _sum
     env.filters["pprint"] = _pprint
-    env.filters["markdown"] = lambda text: jinja2.utils.markupsafe.Markup(render_markdown(text))
+    env.filters["markdown"] = _markdown
     env.filters["inline"] = lambda text: jinja2.utils.markupsafe.Markup(render_inline(text))
     env.filters["upper_marking"] = lambda marking: str(marking).upper()
     env.filters["portion"] = lambda marking: portion_mark(str(marking))
@@ -313,6 +314,14 @@ class BoundedSandbox(ImmutableSandboxedEnvironment):
         for part in parts:
             sink.write(part)
         return sink.getvalue()
+
+
+def _markdown(text: Any) -> Markup:
+    """The ``markdown`` filter: the same cost checks as a content file's body, then Markdown."""
+    problem = check_markdown(str(text))
+    if problem is not None:  # text a template builds gets no cheaper than a body on disk
+        raise SecurityError(f"|markdown: {problem}")
+    return Markup(render_markdown(str(text)))
 
 
 def _format_date(value: Any) -> str:

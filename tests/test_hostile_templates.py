@@ -269,3 +269,13 @@ def test_the_random_filter_is_gone_so_builds_stay_byte_identical(scene: Scene) -
     result = scene.run()
     assert result.exit_code == 1
     assert "No filter named 'random'" in result.output
+
+
+def test_markdown_a_template_builds_gets_the_same_cost_checks_as_a_body(scene: Scene) -> None:
+    scene.template('{{ ("[" * 5000)|markdown }}')
+    result = scene.run()
+    scene.assert_refused(
+        result,
+        "mine/briefing.html:3: refused by the sandbox: |markdown: too many '[' or '<' "
+        "(limit 200); simplify the Markdown",
+    )
