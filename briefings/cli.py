@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import contextlib
 import os
-import re
 import sys
 from collections.abc import Callable, Iterator, Sized
 from pathlib import Path
@@ -19,6 +18,7 @@ import click
 
 from . import __version__
 from .errors import BriefingError, SelectionError
+from .errors import printable as escaped
 
 if TYPE_CHECKING:
     from .config import Config
@@ -67,13 +67,10 @@ class Reporter:
             click.echo(printable(line), err=True)
 
 
-_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
-
-
 def printable(text: str) -> str:
-    """Text with control characters shown as escapes, so no name or title in a project can
-    drive the terminal (retitle it, clear it, forge a line)."""
-    return _CONTROL.sub(lambda m: repr(m.group())[1:-1], text)
+    """Output with control characters shown as escapes (line breaks and tabs kept), so no name
+    or title in a project can drive the terminal (retitle it, clear it, forge a line)."""
+    return escaped(text, keep="\n\t")
 
 
 def _style(text: str, colour: str) -> str:

@@ -2,9 +2,20 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
+
+CONTROL = re.compile("[\x00-\x1f\x7f-\x9f]")  # Unicode category Cc: C0, DEL and C1
+CONTROL_BUT_LINES = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f]")  # tab and line feed allowed
+
+
+def printable(text: str, keep: str = "") -> str:
+    """Text with every unprintable character (control, line separator, bidi override…) written
+    as its escape, except those in ``keep``: no name or value can drive a terminal or forge a
+    line of output."""
+    return "".join(c if c.isprintable() or c in keep else repr(c)[1:-1] for c in text)
 
 
 @dataclass(frozen=True, order=True)

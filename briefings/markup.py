@@ -21,6 +21,8 @@ import markdown as _markdown
 import nh3
 from markdown.inlinepatterns import ImageInlineProcessor, LinkInlineProcessor
 
+from .errors import CONTROL
+
 _TAGS = {
     "p",
     "br",
@@ -55,7 +57,6 @@ _SCHEME = re.compile(r"^\s*([a-zA-Z][a-zA-Z0-9+.-]*):")
 _INLINE_TAGS = {"em", "strong", "code"}
 # Inline Markdown kept in one-line text; links and images are swapped for their text below.
 _INLINE_PATTERNS = {"backtick", "escape", "entity", "em_strong"}
-_URL_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f]")
 
 MAX_BRACKETS = 200
 MAX_DECODING = 8
@@ -106,7 +107,7 @@ def image_path_ok(src: str) -> bool:
     else:
         return False  # still decoding: nothing legitimate is escaped this deep
     path = path.strip(" ").replace("\\", "/")
-    if not path or _URL_CONTROL.search(path):
+    if not path or CONTROL.search(path):
         return False
     if _SCHEME.match(path) or path.startswith("/"):
         return False  # a scheme or a drive letter ("c:"), an absolute, UNC or "//host" path

@@ -21,9 +21,9 @@ from typing import Any, Generic, TypeVar
 
 from pydantic import BaseModel
 
-from .errors import Problem, relative
+from .errors import Problem, printable, relative
 from .model import Audience, Topic
-from .strictyaml import MAX_BYTES, SIZE_MESSAGE, Parsed, format_path, parse_yaml, printable
+from .strictyaml import MAX_BYTES, SIZE_MESSAGE, Parsed, format_path, parse_yaml
 from .validation import Checked, Loc, Located, refuse_point_topic, validate
 
 M = TypeVar("M", bound=BaseModel)

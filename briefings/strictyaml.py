@@ -17,6 +17,8 @@ from typing import Any
 
 import yaml
 
+from .errors import CONTROL, printable
+
 try:  # The C parser is ~10x faster; the pure one behaves the same.
     from yaml import CSafeLoader as _BaseLoader
 except ImportError:  # pragma: no cover - depends on how PyYAML was built
@@ -107,11 +109,6 @@ def quoted(value: str, limit: int = MAX_QUOTED) -> str:
         return repr(value)
     shown = repr(value[:limit])
     return shown[:-1] + "…" + shown[-1]
-
-
-def printable(text: str) -> str:
-    """Text with every character that is not printable written as its escape."""
-    return "".join(c if c.isprintable() else repr(c)[1:-1] for c in text)
 
 
 def parse_yaml(raw: bytes) -> Parsed:
@@ -243,9 +240,6 @@ def _mark_problem(parsed: Parsed, mark: yaml.Mark, message: str) -> None:
     parsed.problems.append((mark.line + 1, mark.column + 1, "", message))
 
 
-_CONTROL = re.compile("[\x00-\x1f\x7f-\x9f]")  # Unicode category Cc: C0, DEL and C1
-
-
 class _Walker:
     def __init__(self, parsed: Parsed, tagged: dict[Tagged, str]) -> None:
         self.parsed = parsed
@@ -305,7 +299,7 @@ class _Walker:
                 self.problem(key_node, path, "keys must be plain names", spoiled=False)
                 continue
             key = key_node.value
-            if _CONTROL.search(key):
+            if CONTROL.search(key):
                 message = f"a key must not contain control characters; rename {quoted(key)}"
                 self.problem(key_node, path, message, spoiled=False)
                 continue

@@ -12,7 +12,6 @@ message is escaped and cut short.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from functools import lru_cache
@@ -21,6 +20,7 @@ from typing import Any, Generic, TypeVar, get_args
 
 from pydantic import BaseModel, ValidationError
 
+from .errors import CONTROL, CONTROL_BUT_LINES
 from .markup import check_markdown
 from .model import Point, Text
 from .strictyaml import MAX_QUOTED, Parsed, Path_, quoted
@@ -143,13 +143,8 @@ def _field_model(model: type[BaseModel] | None, key: str) -> type[BaseModel] | N
     return _inner_model(info.annotation) if info is not None else None
 
 
-# Unicode category Cc is exactly C0, DEL and C1; one regex scan instead of a lookup per character.
-_CONTROL = re.compile("[\x00-\x1f\x7f-\x9f]")
-_CONTROL_IN_LONG_TEXT = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f]")  # tab, line break allowed
-
-
 def _control_character(text: str, long_text: bool) -> str | None:
-    found = (_CONTROL_IN_LONG_TEXT if long_text else _CONTROL).search(text)
+    found = (CONTROL_BUT_LINES if long_text else CONTROL).search(text)
     return found.group() if found else None
 
 
