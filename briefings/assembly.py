@@ -10,7 +10,7 @@ briefing can reach a template.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterator, Sequence
+from collections.abc import Collection, Iterator, Sequence
 
 from .errors import SelectionError
 from .model import (
@@ -19,6 +19,7 @@ from .model import (
     CountryData,
     CountryRecord,
     Event,
+    Front,
     Omission,
     Point,
     Project,
@@ -43,22 +44,47 @@ def select_topics(project: Project, audience: Audience, wanted: Sequence[str] = 
     return ordered + [t for t in known if t in wanted and t not in ordered]
 
 
-def exclusion(point: Point, audience: Audience) -> tuple[str, str] | None:
+def exclusion(
+    point: Point, audience: Audience, records: Collection[str] = ()
+) -> tuple[str, str] | None:
     """Say why a point cannot go to an audience, as (reason, detail), or None if it can."""
     if point.audiences and audience.id not in point.audiences:
         return "audience-tag", f"tagged for {', '.join(point.audiences)} only"
-    return profile_exclusion(point, audience)
+    return profile_exclusion(point, audience, records)
 
 
-def profile_exclusion(point: Point, audience: Audience) -> tuple[str, str] | None:
-    """Say why the audience's profile (ceiling, kinds, priorities) keeps a point out, or None."""
+def profile_exclusion(
+    point: Point, audience: Audience, records: Collection[str] = ()
+) -> tuple[str, str] | None:
+    """Say why the audience's profile (ceiling, kinds, priorities, evidence) keeps a point out,
+    or None; ``records`` are the ids of the sources of standing ``record``."""
     if not within(point.marking, audience):
         return "ceiling", f"marked {point.marking}, above the {audience.ceiling} ceiling"
     if point.kind not in audience.kinds:
         return "kind", f"{point.kind} is not among the kinds this audience takes"
     if point.priority not in audience.priorities:
         return "priority", f"priority {point.priority} is not among {list(audience.priorities)}"
+    if audience.evidence == "record" and not on_record(point, records):
+        return "evidence", (
+            "not on the public record (this audience takes facts with no attribution that "
+            "cite a source of standing record)"
+        )
     return None
+
+
+def on_record(point: Point, records: Collection[str]) -> bool:
+    """Whether a point stands on the public record: a fact, not attributed to anyone, citing at
+    least one source of standing ``record``."""
+    return (
+        point.kind == "fact"
+        and point.attribution is None
+        and any(ref.seed in records for ref in point.sources)
+    )
+
+
+def record_ids(project: Project) -> frozenset[str]:
+    """The ids of the project's sources of standing ``record``."""
+    return frozenset(s.id for s in project.seeds if s.standing == "record")
 
 
 def within(marking: str, audience: Audience) -> bool:
@@ -75,6 +101,7 @@ def assemble_briefing(project: Project, audience_id: str, topics: Sequence[str] 
     chosen = select_topics(project, audience, topics)
     sections: list[Section] = []
     omitted: list[Omission] = []
+    records = record_ids(project)
     for topic in project.topics:
         if topic.id not in chosen:
             omitted.extend(omit(p, "topic", "topic not selected") for p in topic.points)
@@ -82,7 +109,7 @@ def assemble_briefing(project: Project, audience_id: str, topics: Sequence[str] 
         topic = project.topic(topic_id)
         kept = []
         for point in topic.points:
-            why = exclusion(point, audience)
+            why = exclusion(point, audience, records)
             if why is None:
                 kept.append(point)
             else:
@@ -106,8 +133,12 @@ def disclosable(briefing: Briefing) -> Briefing:
 
 def banner_of(briefing: Briefing) -> str:
     """The highest marking of everything the briefing holds: points, summaries, sources and
-    their notes, figure data, and the audience's own text."""
+    their notes, figure data, front matter, and the audience's own text."""
     marks = [briefing.audience.marking]  # the fixed text of its profile and templates
+    if briefing.front is not None:
+        marks.append(briefing.front.marking)
+        if briefing.front.bottom_line is not None:
+            marks.append(briefing.front.bottom_line.marking)
     for section in briefing.sections:
         marks.extend(p.marking for p in section.points)
         if section.summary is not None:
@@ -149,8 +180,9 @@ def _briefing(
     included = [p for s in sections for p in s.points]
     dates = [p.as_of for p in included] or [p.as_of for p in project.points()]
     information_date = project.settings.information_date or max(dates, default=dt.date(1970, 1, 1))
-    cited = {ref.seed for p in included for ref in p.sources}
-    seeds = [s for s in project.seeds if s.id in cited] if audience.show.sources else []
+    cited = list(dict.fromkeys(ref.seed for p in included for ref in p.sources))
+    by_id = {s.id: s for s in project.seeds}
+    seeds = [by_id[i] for i in cited if i in by_id] if audience.show.sources else []
     briefing = Briefing(
         audience=audience,
         settings=project.settings,
@@ -160,8 +192,25 @@ def _briefing(
         seeds=tuple(_seeds(seeds, audience, omitted)),
         information_date=information_date,
         country_data=_country_data(project.country_data, audience, omitted),
+        front=_front(project.front(audience.id), audience, omitted),
     )
     return briefing.model_copy(update={"omitted": tuple(omitted), "banner": banner_of(briefing)})
+
+
+def _front(front: Front | None, audience: Audience, omitted: list[Omission]) -> Front | None:
+    """The front matter the audience may see: none if its heading is above the ceiling, and
+    without its bottom line if that is."""
+    if front is None:
+        return None
+    if not within(front.marking, audience):
+        omitted.append(_withheld(f"front ({audience.id})", "front", front.marking, audience))
+        return None
+    bottom = front.bottom_line
+    if bottom is not None and not within(bottom.marking, audience):
+        ref = f"front ({audience.id}): bottom line"
+        omitted.append(_withheld(ref, "bottom-line", bottom.marking, audience))
+        return front.model_copy(update={"bottom_line": None})
+    return front
 
 
 def _seeds(seeds: list[Seed], audience: Audience, omitted: list[Omission]) -> Iterator[Seed]:

@@ -99,5 +99,5 @@ def check_dated(item: Any, loc: Loc, date_field: str, known: Known) -> Iterator[
     if item.source is None and item.note is None:
         yield loc, "give a 'source' (seed and paragraphs) or a 'note' (the public record)"
     if item.source is not None:
-        for where, message in check_source(item.source.seed, item.source.paragraphs, known):
+        for where, message in check_source(item.source, known):
             yield (*loc, "source", *where), message

@@ -19,7 +19,7 @@ from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
-from .assembly import profile_exclusion
+from .assembly import profile_exclusion, record_ids
 from .errors import Problem
 from .model import Point, Project, Topic
 from .strictyaml import Parsed, format_path, parse_yaml
@@ -275,9 +275,10 @@ def _lint_point(point: Point, i: int, place: _Placer, majority: str | None) -> I
 def _lint_tags(point: Point, i: int, place: _Placer, project: Project) -> Iterator[Lint]:
     """A tag for an audience whose profile keeps the point out anyway is a silent no-op."""
     audiences = {a.id: a for a in project.audiences}
+    records = record_ids(project)
     for j, tag in enumerate(point.audiences):
         audience = audiences.get(tag)
-        why = profile_exclusion(point, audience) if audience is not None else None
+        why = profile_exclusion(point, audience, records) if audience is not None else None
         if why is None or audience is None:
             continue
         reason, detail = why
@@ -286,6 +287,8 @@ def _lint_tags(point: Point, i: int, place: _Placer, project: Project) -> Iterat
             "kind": f"remove '{tag}' from 'audiences', or add {point.kind} to its kinds",
             "priority": f"remove '{tag}' from 'audiences', or change the priority to one of "
             f"{', '.join(map(str, audience.priorities))}",
+            "evidence": f"remove '{tag}' from 'audiences', or cite a record and drop the "
+            "attribution if the point stands on the public record",
         }[reason]
         yield place.lint(
             ("points", i, "audiences", j),

@@ -1,7 +1,8 @@
 """Loading: project files on disk → one validated, frozen ``Project`` (or every problem at once).
 
 Reads ``briefing.yaml`` (settings), ``seeds/*.yaml``, ``content/*.yaml`` (topics),
-``templates/<audience>/audience.yaml`` (audience profiles) and, when there is one,
+``templates/<audience>/audience.yaml`` (audience profiles), ``content/front/*.yaml`` (what an
+analyst writes for one audience's document besides its points) and, when there is one,
 ``content/data/countries.yaml`` (the figures' data, ``countries``). Each file is parsed and
 validated (``reading``); whatever of each file validated, down to single points, is then checked
 across files (``references``); all problems are reported together as
@@ -19,13 +20,14 @@ from . import references
 from .config import SETTINGS_FILE
 from .countries import COUNTRY_DATA_FILE, load_country_data
 from .errors import ContentError
-from .model import Audience, Point, Portion, Project, Seed, Settings, Topic
+from .model import Audience, Front, Point, Portion, Project, Seed, Settings, Topic
 from .reading import Collector, SourceFile, read_files
 from .references import Known, TopicParts
 from .strictyaml import Parsed
 from .validation import salvage, salvage_one
 
 AUDIENCE_FILE = "audience.yaml"
+FRONT_FOLDER = "front"  # content/front/<audience>.yaml: a document's heading and bottom line
 MAX_FILES = 2000
 
 Positions = Mapping[str, Parsed]
@@ -97,9 +99,19 @@ def load_project_with_positions(
     topic_files = read_files(Topic, _yaml_files(content_dir, collector), collector)
     templates_dir = root_path / (templates or settings.templates)
     audience_files = read_files(Audience, _audience_files(templates_dir, collector), collector)
+    front_dir = content_dir / FRONT_FOLDER
+    front_files = (
+        read_files(Front, _yaml_files(front_dir, collector), collector)
+        if (front_dir.is_dir() or front_dir.is_symlink())
+        else []
+    )
     topics = [_topic_parts(file) for file in topic_files]
     known = _known(seed_files, topic_files, audience_files, topics)
     _cross_check(collector, known, topics, audience_files, seed_files, settings)
+    points = {point.ref: point for part in topics for _, point in part.points}
+    for front in front_files:
+        if front.obj is not None:
+            collector.add_all(references.check_front(front.path, front.obj, known, points))
     country_file = content_dir.joinpath(*COUNTRY_DATA_FILE)
     if country_file.is_symlink() or country_file.exists():
         collector.regular(country_file)  # load_country_data reads regular files only, silently
@@ -108,6 +120,7 @@ def load_project_with_positions(
         topics=_whole_topics(topic_files, topics),
         seeds=tuple(f.obj for f in seed_files if f.obj is not None),
         audiences=tuple(f.obj for f in audience_files if f.obj is not None),
+        fronts=tuple(f.obj for f in front_files if f.obj is not None),
         root=str(root_path),
         country_data=load_country_data(content_dir, known, collector),
     )

@@ -114,10 +114,51 @@ def image_path_ok(src: str) -> bool:
     return ".." not in path.split("/")
 
 
+# Typography: curly quotes and apostrophes, en dashes in number ranges ("1999–2000",
+# "800–1,000"; an ISO date such as 2016-11-25 is left alone), an ellipsis for three dots.
+_OPENING = r"(^|(?<=[\s(\[{\u2014\u2013/-]))"
+_DOUBLE_OPEN = re.compile(_OPENING + '"')
+_SINGLE_OPEN = re.compile(_OPENING + "'(?!\\d\\ds\\b)")
+_RANGE = re.compile(r"(?<![\d.,-])(\d[\d,.]*\d|\d)-(\d[\d,.]*\d|\d)(?![\d-])")
+_SCHEME_TEXT = re.compile(r"^[a-zA-Z][a-zA-Z0-9+.-]*:\S*$")
+_HTML_PART = re.compile(r"(<[^>]*>)")
+
+
+def typeset(text: str) -> str:
+    """Set plain text as printed prose: curly quotes, en dashes in ranges, an ellipsis.
+
+    A URL or other scheme-prefixed token is left exactly as written."""
+    if not text or _SCHEME_TEXT.match(text):
+        return text
+    text = _RANGE.sub("\\1\u2013\\2", text)
+    text = _DOUBLE_OPEN.sub("\u201c", text).replace('"', "\u201d")
+    text = _SINGLE_OPEN.sub("\u2018", text).replace("'", "\u2019")
+    return text.replace("...", "\u2026")
+
+
+def typeset_html(html: str) -> str:
+    """Typeset the text of sanitized HTML, outside tags and code spans."""
+    parts = _HTML_PART.split(html)
+    code = 0
+    for i, part in enumerate(parts):
+        if i % 2:  # a tag
+            name = part.strip("</> ").split(" ", 1)[0].lower()
+            if name in ("code", "pre"):
+                code += -1 if part.startswith("</") else 1
+        elif part and code <= 0:
+            text = part.replace("&quot;", '"').replace("&#39;", "'").replace("&#x27;", "'")
+            parts[i] = typeset(text).replace('"', "&quot;")  # none are left; kept safe anyway
+    return "".join(parts)
+
+
 @lru_cache(maxsize=4096)
 def render_markdown(text: str) -> str:
-    """Convert Markdown to sanitized HTML."""
+    """Convert Markdown to sanitized, typeset HTML."""
     html = _markdown.markdown(text, extensions=["sane_lists", "tables"], output_format="html")
+    return typeset_html(_clean(html))
+
+
+def _clean(html: str) -> str:
     return nh3.clean(
         html,
         tags=_TAGS,
@@ -136,7 +177,7 @@ def render_inline(text: str) -> str:
     html = _inline_markdown().convert(line)
     if html.startswith("<p>") and html.endswith("</p>"):
         html = html[3:-4]
-    return nh3.clean(html, tags=_INLINE_TAGS, attributes={}, strip_comments=True)
+    return typeset_html(nh3.clean(html, tags=_INLINE_TAGS, attributes={}, strip_comments=True))
 
 
 def _inline_markdown() -> _markdown.Markdown:

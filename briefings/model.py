@@ -29,6 +29,9 @@ Layout = Literal["memo", "backgrounder", "fact-sheet", "card"]
 Figure = Literal["map", "timeline", "matrix"]
 Format = Literal["html", "pdf"]
 PdfVariant = Literal["pdf/ua-1", "pdf/a-3b", "none"]
+Standing = Literal["record", "report", "opinion"]
+Evidence = Literal["any", "record"]
+Url = Annotated[str, StringConstraints(pattern=r"^https?://[^\s<>\"]+$", max_length=400)]
 
 KINDS: tuple[Kind, ...] = get_args(Kind)
 MARKINGS: tuple[Marking, ...] = get_args(Marking)
@@ -67,10 +70,14 @@ class Portion(_Frozen):
 
 
 class SourceRef(_Frozen):
-    """Where a point comes from: a seed and the paragraphs of it that carry the claim."""
+    """Where a point comes from: a seed and the paragraphs of it that carry the claim, or a
+    reference record and, optionally, where in it (a page, section or article)."""
 
     seed: Slug
-    paragraphs: tuple[Annotated[int, Field(ge=1)], ...] = Field(min_length=1)
+    paragraphs: tuple[Annotated[int, Field(ge=1)], ...] = Field(
+        default=(), description="Required when the seed has paragraphs; not allowed otherwise."
+    )
+    locator: Line | None = Field(default=None, description='Where in the source: "p. 16".')
 
 
 class Point(_Frozen):
@@ -126,24 +133,74 @@ class Paragraph(_Frozen):
 
 
 class Seed(_Frozen):
-    """A source document that points cite by paragraph."""
+    """A source: a document digested paragraph by paragraph, which points cite by paragraph, or
+    a reference record (no paragraphs) from the public record, cited whole or by locator."""
 
     title: Line
-    kind: Line
+    kind: Line = Field(description='What the source is, in words: "opinion analysis", "report".')
+    standing: Standing = Field(
+        default="report",
+        description="record: established public record (official statistics, treaties, court "
+        "opinions, official decisions); report: a journalist's or researcher's report; "
+        "opinion: an author's argument. An audience with `evidence: record` takes only facts "
+        "that cite a record and carry no attribution.",
+    )
+    short: Line | None = Field(default=None, description="A short title for citations.")
     published: PartialDate
     author: Line | None = None
     publisher: Line | None = None
+    url: Url | None = None
     description: Text
     marking: Marking = Field(description="Marking of the record's title, metadata and description.")
     notes: tuple[Portion, ...] = Field(
         default=(), description="Corrections to the source, each with its own marking."
     )
-    paragraphs: tuple[Paragraph, ...] = Field(min_length=1)
+    paragraphs: tuple[Paragraph, ...] = Field(
+        default=(), description="The source's digest, one entry per paragraph; none for a record."
+    )
     id: str = Field(default="", exclude=True)
 
     def paragraph(self, n: int) -> Paragraph | None:
         """Return paragraph n, or None."""
         return next((p for p in self.paragraphs if p.n == n), None)
+
+    @property
+    def citation_title(self) -> str:
+        """The title a citation names: the short title, or the title."""
+        return self.short or self.title
+
+
+class BottomLine(_Frozen):
+    """A document's bottom line, written by the analyst: at most three sentences, marked and
+    dated like a point, naming the points it draws on."""
+
+    text: Text
+    marking: Marking
+    as_of: dt.date
+    draws_on: tuple[PointRef, ...] = Field(
+        min_length=1, description="The points it summarises; its marking is at least theirs."
+    )
+
+
+class Front(_Frozen):
+    """What an analyst writes for one audience's document besides its points
+    (``content/front/<audience>.yaml``): the heading a memo or card needs, and its bottom line."""
+
+    marking: Marking = Field(
+        description="Marking of the heading fields (everything here but the bottom line)."
+    )
+    addressee: Line | None = Field(default=None, description="FOR, or 'Prepared for': a reader.")
+    sender: Line | None = Field(default=None, description="FROM; the organisation if unset.")
+    subject: Line | None = Field(default=None, description="The subject as a one-line statement.")
+    purpose: Line | None = None
+    lead: Text | None = Field(default=None, description="A fact sheet's opening paragraph.")
+    objective: Line | None = Field(default=None, description="A meeting's objective.")
+    counterpart: Line | None = Field(default=None, description="Whom the meeting is with.")
+    context: Text | None = Field(default=None, description="A meeting's context, in brief.")
+    drafted: Line | None = Field(default=None, description="The drafter's line.")
+    cleared: tuple[Line, ...] = Field(default=(), description="The clearance lines.")
+    bottom_line: BottomLine | None = None
+    id: str = Field(default="", exclude=True)
 
 
 class Show(_Frozen):
@@ -195,6 +252,11 @@ class Audience(_Frozen):
     figures: tuple[Figure, ...] = ()
     map_status: Literal["nato", "eu", "kosovo"] = "nato"
     preflight: Preflight = Preflight()
+    evidence: Evidence = Field(
+        default="any",
+        description="record: only facts with no attribution that cite at least one source of "
+        "standing `record` (a press sheet speaks only to the public record).",
+    )
     pdf_variant: PdfVariant = Field(
         default="pdf/ua-1",
         description="pdf/ua-1: tagged for assistive technology (the default); pdf/a-3b: for "
@@ -214,6 +276,9 @@ class Settings(_Frozen):
     audiences: tuple[Slug, ...] = ()
     language: Annotated[str, StringConstraints(pattern=r"^[a-z]{2}(-[A-Z]{2})?$")] = "en"
     staleness_days: Annotated[int, Field(ge=1)] = 365
+    contact: Line | None = Field(
+        default=None, description="Who answers questions about the documents (press contact)."
+    )
     content: str = "content"
     seeds: str = "seeds"
     templates: str = "templates"
@@ -229,6 +294,7 @@ class Project(_Frozen):
     seeds: tuple[Seed, ...]
     audiences: tuple[Audience, ...]
     root: str
+    fronts: tuple[Front, ...] = ()  # content/front/<audience>.yaml
     country_data: CountryData | None = None  # content/data/countries.yaml, for the figures
 
     def topic(self, topic_id: str) -> Topic:
@@ -243,19 +309,25 @@ class Project(_Frozen):
         """Return the audience with this id."""
         return next(a for a in self.audiences if a.id == audience_id)
 
+    def front(self, audience_id: str) -> Front | None:
+        """Return the front matter written for this audience, or None."""
+        return next((f for f in self.fronts if f.id == audience_id), None)
+
     def points(self) -> tuple[Point, ...]:
         """Every point of every topic, in topic order."""
         return tuple(p for t in self.topics for p in t.points)
 
 
-PortionKind = Literal["point", "summary", "source", "source-note", "figure-data"]
+PortionKind = Literal[
+    "point", "summary", "source", "source-note", "figure-data", "front", "bottom-line"
+]
 
 
 class Omission(_Frozen):
     """A portion (usually a point) left out of a briefing, and why."""
 
     ref: str
-    reason: Literal["topic", "ceiling", "kind", "priority", "audience-tag", "budget"]
+    reason: Literal["topic", "ceiling", "kind", "priority", "audience-tag", "evidence", "budget"]
     detail: str
     portion: PortionKind = "point"
     marking: Marking = "public"
@@ -284,6 +356,7 @@ class Briefing(_Frozen):
     seeds: tuple[Seed, ...]
     information_date: dt.date
     country_data: CountryData | None = None  # only the rows this audience may see
+    front: Front | None = None  # its bottom line only if within the ceiling
 
     def points(self) -> tuple[Point, ...]:
         """Every included point, in reading order."""

@@ -8,12 +8,13 @@ ids and paragraph numbers must not repeat. Files (or points) that did not valida
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from .markup import check_markdown
-from .model import Point, Portion, Seed, marking_rank
+from .model import Front, Point, Portion, Seed, SourceRef, marking_rank
 from .suggest import did_you_mean
 from .validation import Finding, Located, point_rules
 
@@ -64,7 +65,7 @@ def check_topics(topics: Iterable[TopicParts], known: Known) -> Iterator[Located
 def check_point(point: Point, known: Known) -> Iterator[Finding]:
     """Yield what is wrong with a point's sources, related points and audience tags."""
     for j, source in enumerate(point.sources):
-        for loc, message in check_source(source.seed, source.paragraphs, known):
+        for loc, message in check_source(source, known):
             yield ("sources", j, *loc), message
         seed = known.seeds.get(source.seed)
         if seed is not None and marking_rank(seed.marking) > marking_rank(point.marking):
@@ -84,16 +85,31 @@ def check_point(point: Point, known: Known) -> Iterator[Finding]:
             yield ("audiences", j), f"unknown audience '{tag}'{hint}"
 
 
-def check_source(seed_id: str, paragraphs: Iterable[int], known: Known) -> Iterator[Finding]:
-    """Yield an unknown seed, or each paragraph the seed does not have (locs inside the source)."""
-    if seed_id not in known.seeds:
-        hint = did_you_mean(seed_id, sorted(known.seeds), known="known seeds")
-        yield ("seed",), f"unknown seed '{seed_id}'{hint}"
+def check_source(source: SourceRef, known: Known) -> Iterator[Finding]:
+    """Yield an unknown seed, each paragraph the seed does not have, or paragraphs missing for a
+    digested seed (or given for a reference record); locs are inside the source."""
+    if source.seed not in known.seeds:
+        hint = did_you_mean(source.seed, sorted(known.seeds), known="known seeds")
+        yield ("seed",), f"unknown seed '{source.seed}'{hint}"
         return
-    seed = known.seeds[seed_id]
+    seed = known.seeds[source.seed]
     if seed is None:
         return  # the seed's own file did not validate; that is reported there
-    for k, n in enumerate(paragraphs):
+    if not seed.paragraphs:
+        if source.paragraphs:
+            yield (
+                ("paragraphs",),
+                f"'{seed.id}' is a reference record with no paragraphs; "
+                "cite it alone or with 'locator' (a page, section or article)",
+            )
+        return
+    if not source.paragraphs:
+        yield (
+            ("seed",),
+            f"cite the paragraphs of '{seed.id}' that carry the claim "
+            f"('paragraphs: [n]'; it has 1-{len(seed.paragraphs)})",
+        )
+    for k, n in enumerate(source.paragraphs):
         if seed.paragraph(n) is None:
             yield (
                 ("paragraphs", k),
@@ -120,7 +136,13 @@ def check_settings_audiences(
 
 
 def check_seed(path: Path, seed: Seed) -> Iterator[Located]:
-    """Yield each paragraph number that repeats within a seed."""
+    """Yield each paragraph number that repeats within a seed, and a reference record (no
+    paragraphs) that names neither its author nor its publisher, or has no URL."""
+    if not seed.paragraphs:
+        if seed.author is None and seed.publisher is None:
+            yield path, ("title",), "a reference record names its author or its publisher"
+        if seed.url is None:
+            yield path, ("title",), "a reference record gives its URL ('url: https://…')"
     seen: dict[int, int] = {}
     for j, paragraph in enumerate(seed.paragraphs):
         if paragraph.n in seen:
@@ -129,3 +151,44 @@ def check_seed(path: Path, seed: Seed) -> Iterator[Located]:
             )
             yield path, ("paragraphs", j, "n"), message
         seen.setdefault(paragraph.n, j)
+
+
+BOTTOM_LINE_WORDS = 75
+BOTTOM_LINE_SENTENCES = 3
+_SENTENCE_END = re.compile(r"[.!?][\"'’”)]*(?=\s+[\"'‘“(]?[A-Z0-9]|\s*$)")
+
+
+def check_front(
+    path: Path, front: Front, known: Known, points: dict[str, Point]
+) -> Iterator[Located]:
+    """Yield a front file for no audience, and a bottom line that is too long, draws on points
+    that do not exist, or is marked below a point it draws on."""
+    audience = path.stem
+    if audience not in known.audiences:
+        hint = did_you_mean(audience, sorted(known.audiences))
+        yield path, (), f"no audience '{audience}' to write front matter for{hint}"
+    bottom = front.bottom_line
+    if bottom is None:
+        return
+    words = len(bottom.text.split())
+    sentences = len(_SENTENCE_END.findall(bottom.text))
+    if words > BOTTOM_LINE_WORDS or sentences > BOTTOM_LINE_SENTENCES:
+        yield (
+            path,
+            ("bottom_line", "text"),
+            f"{words} words in {sentences} sentences; a bottom line is at most "
+            f"{BOTTOM_LINE_SENTENCES} sentences and {BOTTOM_LINE_WORDS} words",
+        )
+    for j, ref in enumerate(bottom.draws_on):
+        point = points.get(ref)
+        if point is None:
+            if not known.is_unsure(ref):
+                hint = did_you_mean(ref, sorted(known.refs))
+                yield path, ("bottom_line", "draws_on", j), f"no point '{ref}'{hint}"
+        elif marking_rank(point.marking) > marking_rank(bottom.marking):
+            yield (
+                path,
+                ("bottom_line", "marking"),
+                f"marked {bottom.marking}, below '{ref}' it draws on (marked {point.marking}); "
+                f"mark the bottom line {point.marking} or higher",
+            )

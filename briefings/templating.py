@@ -51,7 +51,7 @@ from .bounds import (
 from .dates import format_date, format_when, partial_date
 from .errors import TemplateError, relative
 from .limits import deadline
-from .markup import check_markdown, render_inline, render_markdown
+from .markup import check_markdown, render_inline, render_markdown, typeset
 from .model import portion_mark
 
 SHIPPED = "shipped:"
@@ -131,6 +131,15 @@ class ConfinedLoader(jinja2.BaseLoader):
         raise jinja2.TemplateNotFound(template)
 
 
+def _finalize(value: Any) -> Any:
+    """What ``{{ value }}`` prints: bounded, and plain text typeset as prose (curly quotes, en
+    dashes in ranges); markup (already converted and typeset) and URLs are left as they are."""
+    value = _printable(value)
+    if isinstance(value, str) and not hasattr(value, "__html__"):
+        return typeset(value)
+    return value
+
+
 def make_environment(
     shared: Path, audience_folder: Path | None, user: Path | None
 ) -> ImmutableSandboxedEnvironment:
@@ -140,7 +149,7 @@ def make_environment(
         loader=ConfinedLoader([user] if user else [], shipped),
         autoescape=True,
         undefined=jinja2.StrictUndefined,
-        finalize=_printable,
+        finalize=_finalize,
         trim_blocks=True,
         lstrip_blocks=True,
         auto_reload=False,
