@@ -12,7 +12,7 @@ from typing import Any
 
 from pydantic import BaseModel
 
-from .model import Audience, Seed, Settings, Topic
+from .model import Audience, Front, Seed, Settings, Topic
 
 DIALECT = "https://json-schema.org/draft/2020-12/schema"
 SCHEMAS: dict[str, tuple[type[BaseModel], str]] = {
@@ -20,6 +20,7 @@ SCHEMAS: dict[str, tuple[type[BaseModel], str]] = {
     "seed": (Seed, "A source record: seeds/<seed-id>.yaml"),
     "audience": (Audience, "An audience profile: templates/<audience-id>/audience.yaml"),
     "settings": (Settings, "Project settings: briefing.yaml"),
+    "front": (Front, "Front matter for one audience's document: content/front/<audience-id>.yaml"),
 }
 
 
@@ -41,9 +42,9 @@ DESCRIPTIONS: dict[str, dict[str, str]] = {
         "priority": "1 must brief, 2 should, 3 background; short products keep priority 1.",
         "marking": "public < internal < restricted; the highest included becomes the banner.",
         "confidence": "low | medium | high: required for assessments, allowed for risks.",
-        "attribution": "Whose claim or opinion this reports, e.g. 'The article argues'.",
+        "attribution": "Whose claim or opinion this reports; a fact with one prints as Reported.",
         "use": "Talking points only, and required there: raise | if-asked | avoid.",
-        "sources": "The seeds and paragraphs the point rests on (at least one).",
+        "sources": "The seeds (and their paragraphs) or reference records the point rests on.",
         "as_of": "The date the point is true as of, YYYY-MM-DD.",
         "audiences": "Restricts the point to these audiences (ids of templates/<id>/).",
         "countries": "ISO 3166-1 alpha-2 codes the point concerns.",
@@ -51,7 +52,8 @@ DESCRIPTIONS: dict[str, dict[str, str]] = {
     },
     "SourceRef": {
         "seed": "The seed's id: its file name in seeds/ without .yaml.",
-        "paragraphs": "Paragraph numbers of the seed that carry the claim.",
+        "paragraphs": "Paragraph numbers of the seed that carry the claim (not for a record).",
+        "locator": "Where in a reference record: a page, section or article ('p. 16').",
     },
 }
 
