@@ -16,6 +16,7 @@ from __future__ import annotations
 import datetime as dt
 import os
 import re
+import threading
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from pathlib import Path
 from typing import Any
@@ -73,6 +74,7 @@ _STATEMENTS = {
     nodes.FromImport: "import",
 }
 MAX_TEMPLATE_BYTES = 512 * 1024
+MAX_SELF_NESTING = 16  # a template inside itself (a recursive include for a tree), this deep
 RENDER_SECONDS = 20.0
 _PARTIAL_DATE = re.compile(r"\d{4}(-\d{2}(-\d{2})?)?")
 
@@ -233,10 +235,39 @@ class _Template(jinja2.Template):
 
         def root(context: Context) -> Iterator[str]:
             _enter(context, template)
-            return render(context)
+            return _nested(template, render(context))
 
         template.root_render_func = root
         return template
+
+
+_rendering = threading.local()  # the templates rendering now in this thread, outermost first
+
+
+def _nested(template: jinja2.Template, chunks: Iterator[str]) -> Iterator[str]:
+    """Render a template's chunks, refusing an include or import that runs into itself.
+
+    An include or import renders in a new context, so ``_enter`` cannot see it; a template met
+    MAX_SELF_NESTING times in the stack of templates rendering now is a cycle (a recursive
+    include for a tree ends well before), named instead of reaching Python's recursion limit.
+    """
+    stack: list[str] = vars(_rendering).setdefault("stack", [])
+    name = str(template.name)
+    if stack.count(name) >= MAX_SELF_NESTING:
+        start = stack.index(name)
+        steps = list(dict.fromkeys(stack[start:]))
+        cycle = " → ".join([*steps, name])
+        raise _PlacedError(
+            template.filename or name,
+            None,
+            f"include or import cycle: {cycle} (a template that imports or includes itself, "
+            f"directly or through others, {MAX_SELF_NESTING} deep)",
+        )
+    stack.append(name)
+    try:
+        yield from chunks
+    finally:
+        stack.pop()
 
 
 def _enter(context: Context, template: jinja2.Template) -> None:
