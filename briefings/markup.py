@@ -62,6 +62,10 @@ MAX_BRACKETS = 200
 MAX_DECODING = 8
 MAX_NESTING = 12
 MAX_EMPHASIS_RUN = 200
+# What opens a block at the start of a line: quote marks, bullets and numbers ("1." or "1)"),
+# each able to nest another list or quote on the same line.
+_BLOCK_MARKER = re.compile(r">|[-*+](?=[ \t])|\d{1,9}[.)](?=[ \t])")
+_BLOCK_PREFIX = re.compile(r"(?:[ \t]|>|[-*+](?=[ \t])|\d{1,9}[.)](?=[ \t]))*")
 
 
 def check_markdown(text: str) -> str | None:
@@ -69,9 +73,10 @@ def check_markdown(text: str) -> str | None:
     if text.count("[") > MAX_BRACKETS or text.count("<") > MAX_BRACKETS * 5:
         return f"too many '[' or '<' (limit {MAX_BRACKETS}); simplify the Markdown"
     for line in text.splitlines():
-        stripped = line.lstrip(" >\t-*+")
-        depth = line[: len(line) - len(stripped)]
-        if depth.count(">") > MAX_NESTING or len(depth.expandtabs(4)) > MAX_NESTING * 4:
+        prefix = _BLOCK_PREFIX.match(line)
+        depth = prefix.group() if prefix else ""
+        markers = len(_BLOCK_MARKER.findall(depth))
+        if markers > MAX_NESTING or len(depth.expandtabs(4)) > MAX_NESTING * 4:
             return f"quotes or lists nested deeper than {MAX_NESTING} levels"
     if re.search(rf"[*_`]{{{MAX_EMPHASIS_RUN},}}", text):
         return f"a run of {MAX_EMPHASIS_RUN} or more '*', '_' or '`'"

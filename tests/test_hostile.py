@@ -617,6 +617,8 @@ def test_images_come_only_from_the_project(
     [
         ("> " * 40 + "deep", "quotes or lists nested deeper than 12 levels"),
         ("\n".join("    " * i + "- item" for i in range(60)), "quotes or lists nested deeper than 12 levels"),
+        ("1. " * 300 + "deep", "quotes or lists nested deeper than 12 levels"),
+        ("- 1) > " * 100 + "deep", "quotes or lists nested deeper than 12 levels"),
         ("[" * 8000, "too many '[' or '<' (limit 200); simplify the Markdown"),
         ("![" * 4000, "too many '[' or '<' (limit 200); simplify the Markdown"),
         ("[a](" * 2000, "too many '[' or '<' (limit 200); simplify the Markdown"),
