@@ -5,6 +5,7 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 import io
+import itertools
 import re
 import xml.etree.ElementTree as ET
 from pathlib import Path
@@ -13,8 +14,15 @@ import pytest
 from markupsafe import Markup
 
 from briefings import ContentError, load_project
-from briefings.figures import Figure, MapFigure, MatrixFigure, TimelineFigure, render_figures
-from briefings.figures.legend import DIMENSIONS
+from briefings.figures import (
+    Figure,
+    LocatedState,
+    MapFigure,
+    MatrixFigure,
+    TimelineFigure,
+    render_figures,
+)
+from briefings.figures.legend import DIMENSIONS, Category
 from briefings.figures.matrix import render_matrix_figure
 from briefings.figures.metrics import text_width, wrap
 from briefings.figures.statusmap import render_map_figure
@@ -285,6 +293,8 @@ def test_map_figure_data(objects):
     frame = [(s.name, s.label) for s in figure.frame_states]
     assert frame[0] == ("Turkey", "Member")  # outside actors first, then the neighbours by name
     assert ("Austria", "Partner") in frame and ("Ukraine", "Partner") in frame
+    # Israel, the outside actor beyond the frame, is located by the inset.
+    assert figure.located == (LocatedState("IL", "Israel", "south-east"),)
 
 
 def test_timeline_figure_data(objects):
@@ -321,6 +331,108 @@ def test_figures_are_deterministic(data, objects):
     assert render_map_figure(data, "nato") == objects["map"]
     assert render_timeline_figure(data) == objects["timeline"]
     assert render_matrix_figure(data) == objects["matrix"]
+
+
+# --- read without colour ----------------------------------------------------------------
+
+GREY_APART = 25  # grey levels (0-255) between two solid fills of one dimension, at least
+
+
+def _grey(colour: str) -> float:
+    """The grey level a greyscale print (or Pillow's convert("L")) gives a hex colour."""
+    r, g, b = (int(colour[i : i + 2], 16) for i in (1, 3, 5))
+    return r * 299 / 1000 + g * 587 / 1000 + b * 114 / 1000
+
+
+def _swatch(background: str) -> tuple[str, tuple[float, ...]]:
+    """A CSS background as (kind, grey levels of its colours): solid, hatch or split."""
+    greys = tuple(_grey(c) for c in re.findall(r"#[0-9a-f]{6}", background))
+    if background.startswith("repeating-linear-gradient("):
+        return "hatch", greys
+    if background.startswith("linear-gradient("):
+        return "split", greys
+    assert re.fullmatch(r"#[0-9a-f]{6}", background), background
+    return "solid", greys
+
+
+def _apart(a: tuple[str, tuple[float, ...]], b: tuple[str, tuple[float, ...]]) -> bool:
+    """Whether two fills read apart without hue: another pattern, or another grey level."""
+    if a[0] != b[0]:
+        return True
+    return max(abs(x - y) for x, y in zip(a[1], b[1], strict=True)) >= GREY_APART
+
+
+@pytest.mark.parametrize("dimension", sorted(DIMENSIONS))
+def test_every_dimension_reads_apart_in_greyscale(dimension):
+    categories = DIMENSIONS[dimension].categories
+    fills = {c.key: _swatch(c.background) for c in categories}
+    for a, b in itertools.combinations(categories, 2):
+        assert _apart(fills[a.key], fills[b.key]), (
+            dimension,
+            a.key,
+            b.key,
+            fills[a.key],
+            fills[b.key],
+        )
+
+
+def test_the_old_tints_would_not_pass():
+    # The orange and pink tints the EU column had, alike in greyscale (a reviewer's finding).
+    old = {"applicant": "#f1cc8e", "potential-candidate": "#f7e3bd", "none": "#ebc6bd"}
+    assert not _apart(_swatch(old["applicant"]), _swatch(old["none"]))
+    assert not _apart(_swatch(old["applicant"]), _swatch(old["potential-candidate"]))
+
+
+def test_a_category_background_is_its_fill():
+    hatched = Category("x", "X", "#e4a13f", "X", pattern="hatch")
+    assert hatched.background.startswith("repeating-linear-gradient(135deg, #e4a13f 0,")
+    split = Category("y", "Y", "#5d90c3", "Y", pattern="split", second="#a54c37")
+    assert split.background == "linear-gradient(90deg, #5d90c3 50%, #a54c37 50%)"
+    assert Category("z", "Z", "#bcd5a4", "Z").background == "#bcd5a4"
+
+
+def test_matrix_swatches_read_apart_in_greyscale(figures):
+    # As written: each column's legend keys, and each cell's swatch is its status's key.
+    root = ET.fromstring(figures["matrix"])
+    styles = re.compile(r"background: ([^;]+);")
+    keys = {}
+    for li, column in zip(root.iter("li"), ("nato", "eu", "kosovo", "leaning"), strict=True):
+        entries = li.findall("span[@class='fig-key']")
+        keys[column] = {
+            "".join(e.itertext()).strip(): _swatch(styles.search(e[0].get("style"))[1])
+            for e in entries
+        }
+        assert len(keys[column]) >= 3, column
+        for (a, fa), (b, fb) in itertools.combinations(keys[column].items(), 2):
+            assert _apart(fa, fb), (column, a, b, fa, fb)
+    seen = set()
+    for td in root.iter("td"):
+        column, status = td.get("class")[4:], td.get("data-status")
+        label = DIMENSIONS[column].category(status).label
+        assert _swatch(styles.search(td[0].get("style"))[1]) == keys[column][label]
+        seen.add((column, status))
+    assert ("eu", "potential-candidate") in seen and ("leaning", "divided") in seen
+
+
+@pytest.mark.parametrize("dimension", ["nato", "eu", "kosovo"])
+def test_map_fills_read_apart_in_greyscale(data, dimension):
+    svg = ET.fromstring(render_map_figure(data, dimension).svg)
+    patterns = {
+        p.get("id"): _swatch(p.findall(f"{SVG}rect")[1].get("fill"))[1]
+        for p in svg.iter(f"{SVG}pattern")
+    }
+    fills = {}
+    for path in svg.iter(f"{SVG}path"):
+        code, fill = path.get("data-code"), path.get("fill")
+        if code in BALKANS:
+            ref = re.fullmatch(r"url\(#([\w-]+)\)", fill)
+            fills[code] = ("hatch", patterns[ref[1]]) if ref else _swatch(fill)
+    statuses = {code: getattr(data.country(code), dimension).status for code in BALKANS}
+    for a, b in itertools.combinations(sorted(BALKANS), 2):
+        if statuses[a] != statuses[b]:
+            assert _apart(fills[a], fills[b]), (dimension, a, b, fills[a], fills[b])
+        else:
+            assert fills[a] == fills[b], (a, b)
 
 
 # --- the figures as the templates write them ----------------------------------------------
@@ -363,7 +475,8 @@ def test_each_figure_is_a_captioned_self_contained_figure(figures, name):
     assert caption is not None and caption.find("span").get("class") == "figure-title"
     assert "".join(caption.itertext()).strip().endswith("25 November 2016")
     assert root.find(".//p[@class='fig-note']") is not None
-    lowered = markup.lower()
+    # The only url() allowed is a fragment naming the drawing's own pattern (a hatched fill).
+    lowered = re.sub(r"url\(#map-hatch-\d+\)", "", markup.lower())
     for bad in ("<script", "href=", "url(", "@import", "<image", "<img", "<iframe"):
         assert bad not in lowered, bad
     # No tool internals on the page.
@@ -398,6 +511,16 @@ def test_map_colours_states_by_nato_status(figures):
     assert outlined == {"ME"}
 
 
+def test_map_locates_israel_in_an_inset(figures):
+    svg = _svg(figures["map"])
+    inset = next(g for g in svg.iter(f"{SVG}g") if g.get("data-locator"))
+    assert inset.get("data-locator") == "IL"
+    assert any(p.get("data-locate") == "IL" for p in inset.iter(f"{SVG}path"))
+    assert "Israel" in ["".join(t.itertext()) for t in inset.iter(f"{SVG}text")]
+    desc = svg.find(f"{SVG}desc").text
+    assert desc.endswith("An inset shows where Israel lies, south-east of the area mapped.")
+
+
 def test_map_caption_legend_and_note(figures):
     root = ET.fromstring(figures["map"])
     title = "".join(root.find("figcaption").itertext())
@@ -411,6 +534,7 @@ def test_map_caption_legend_and_note(figures):
     assert note.startswith(
         "Other states in the frame are left grey; their status: Turkey (member), Austria (partner),"
     )
+    assert "The inset shows where Israel lies, south-east of the area mapped." in note
     assert "Boundaries are shown as they are de facto" in note
     assert "showing Kosovo as a separate unit implies no position on its status" in note
     assert "in common use in 2016" in note and "Natural Earth (public domain)" in note
@@ -596,6 +720,8 @@ def test_staff_html_carries_the_three_figures(built_book):
     }
     for name in BALKANS.values():
         assert name in labels, name
+    assert "Israel" in labels  # the locator inset
+    assert any(p.get("data-locate") == "IL" for p in map_svg.iter(f"{SVG}path"))
     timeline = figures["figure-timeline"].find(f".//{SVG}svg")
     assert timeline.get("role") == "img"
     matrix_names = {"".join(th.itertext()) for th in figures["figure-matrix"].iter("th")}
@@ -673,6 +799,35 @@ def test_staff_pdf_map_page_shows_the_status_colours(built_book):
     assert area(nato.category("member").colour) > total * 0.05  # most of the region
     assert area(nato.category("partner").colour) > total * 0.01  # Serbia, Bosnia, Macedonia
     assert area(nato.category("acceding").colour) > total * 0.001  # Montenegro
+
+
+def test_staff_pdf_map_page_reads_in_greyscale(built_book):
+    # Rendered and turned grey, each NATO status on the map still covers its own grey level.
+    import pypdfium2 as pdfium
+    from pypdf import PdfReader
+
+    reader = PdfReader(io.BytesIO((built_book / "staff.pdf").read_bytes()))
+    index = next(i for i, p in enumerate(reader.pages) if "Figure 1." in (p.extract_text() or ""))
+    document = pdfium.PdfDocument(str(built_book / "staff.pdf"))
+    try:
+        image = document[index].render(scale=110 / 72).to_pil().convert("L")
+    finally:
+        document.close()
+    histogram = image.histogram()
+    total = image.width * image.height
+    nato = DIMENSIONS["nato"]
+    levels = {}
+    for status, share in (
+        ("member", 0.05),
+        ("acceding", 0.001),
+        ("partner", 0.01),
+        ("none", 0.0005),
+    ):
+        level = round(_grey(nato.category(status).colour))
+        assert sum(histogram[level - 1 : level + 2]) > total * share, status
+        levels[status] = level
+    for a, b in itertools.combinations(levels, 2):
+        assert abs(levels[a] - levels[b]) >= GREY_APART, (a, b, levels)
 
 
 def test_the_figures_draw_with_the_stylesheet_palette() -> None:

@@ -27,11 +27,11 @@ class Figure:
 
 @dataclass(frozen=True)
 class LegendEntry:
-    """One status value in a legend: its key, words and colour, and the states that have it."""
+    """One status value in a legend: its key, words and fill, and the states that have it."""
 
     status: str
     label: str
-    colour: str  # a CSS colour (a linear-gradient for 'divided')
+    colour: str  # a CSS background: a colour, or a gradient for a hatched or split status
     members: tuple[str, ...] = ()  # state names, on the map's legend
 
 
@@ -47,6 +47,15 @@ class FrameState:
 
 
 @dataclass(frozen=True)
+class LocatedState:
+    """An outside actor beyond the map's frame, which the map's inset locates."""
+
+    code: str
+    name: str
+    direction: str  # from the middle of the frame: 'south-east', …
+
+
+@dataclass(frozen=True)
 class MapFigure(Figure):
     """The map coloured by one dimension (the audience's ``map_status``)."""
 
@@ -54,6 +63,7 @@ class MapFigure(Figure):
     subject: str  # what the colours show, e.g. 'NATO membership'
     legend: tuple[LegendEntry, ...]  # the categories that colour a Balkan state, in order
     frame_states: tuple[FrameState, ...]  # the grey states: outside actors first, then by name
+    located: tuple[LocatedState, ...] = ()  # the outside actors the inset locates, in data order
 
 
 @dataclass(frozen=True)
@@ -87,7 +97,7 @@ class MatrixCell:
 
     column: str  # nato, eu, kosovo or leaning
     status: str
-    colour: str
+    colour: str  # a CSS background, as in LegendEntry
     text: str  # the entry's own words, else the category's
     cite: str  # '¶5' or ''
     note: str | None  # the public-record note behind the entry

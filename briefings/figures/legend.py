@@ -1,8 +1,13 @@
-"""Legend: status values → the words and colours the map and the matrix show for them.
+"""Legend: status values → the words, colours and patterns the map and the matrix show for them.
 
 One vocabulary for four dimensions (NATO, EU, recognition of Kosovo, leaning), so a colour means
 the same on the map and in the matrix, plus the small helpers both use: dates written as a reader
 expects (inside the drawings), a state's status in one dimension, and its paragraph marks.
+
+The categories of a dimension read apart without hue too (printed in black and white, or by a
+reader who does not see the colours): their fills step in lightness, at least ``GREY_STEP`` grey
+levels apart, and where a dimension has more values than the steps allow, a category is hatched
+(stripes of its colour on white) or split (two colours side by side) instead.
 """
 
 from __future__ import annotations
@@ -12,17 +17,20 @@ from dataclasses import dataclass
 from ..dates import format_when
 from ..model import CountryRecord, SourceRef, Status
 
-BLUE = "#7ea7cf"
-SAGE = "#b9d39f"
-AMBER = "#e8ad58"
-LIGHT_AMBER = "#f1cc8e"
-PALE_AMBER = "#f7e3bd"
-ROSE = "#ebc6bd"
-CORAL = "#e0967a"
-RUST = "#c66b55"
-TEAL = "#7dbfa6"
-STONE = "#b9b4ab"
-OFF_WHITE = "#f6f3ed"
+# Grey levels (ITU-R 601 luma, 0-255, as a greyscale print or Pillow's convert("L") sees them) in
+# the comments; each dimension's solid fills are at least GREY_STEP apart.
+GREY_STEP = 25
+BLUE = "#5d90c3"  # 135: member, recognises Kosovo, toward the West
+AMBER = "#e4a13f"  # 170: acceding, candidate (hatched: potential candidate)
+SAGE = "#bcd5a4"  # 200: partner
+LIGHT_AMBER = "#efc47b"  # 200: applicant
+ROSE = "#f3dcd6"  # 226: neither member nor candidate
+CORAL = "#e7ad98"  # 188: does not recognise Kosovo
+RUST = "#a54c37"  # 100: toward Moscow
+TEAL = "#80c0a8"  # 170: close to Israel
+STONE = "#d0cdc6"  # 205: outside power
+OFF_WHITE = "#f6f3ed"  # 244: Kosovo itself
+WHITE = "#ffffff"  # 255: not described
 # The document's own colours, for the SVG drawings (SVG attributes cannot read CSS variables);
 # they are print.css's :root palette, and a test keeps the two the same.
 INK = "#1b1f24"
@@ -33,13 +41,29 @@ ACCENT = "#1f3a5f"
 
 @dataclass(frozen=True)
 class Category:
-    """One status value: its legend label, its default text in the matrix, and its colour."""
+    """One status value: its legend label, its default text in the matrix, and its fill.
+
+    The fill is ``colour`` (a hex colour), solid unless ``pattern`` says otherwise: "hatch" is
+    diagonal stripes of the colour on white, "split" the colour beside ``second``.
+    """
 
     key: str
     label: str
     colour: str
     text: str  # default matrix text; "{since}" is replaced by the formatted date when there is one
     text_undated: str = ""
+    pattern: str = ""  # "", "hatch" or "split"
+    second: str = ""  # the right half of a split
+
+    @property
+    def background(self) -> str:
+        """The fill as a CSS background, for the swatches of legends and matrix cells."""
+        if self.pattern == "hatch":
+            stripe, gap = f"{self.colour} 0, {self.colour} 1.2pt", f"{WHITE} 1.2pt, {WHITE} 2.6pt"
+            return f"repeating-linear-gradient(135deg, {stripe}, {gap})"
+        if self.pattern == "split":
+            return f"linear-gradient(90deg, {self.colour} 50%, {self.second} 50%)"
+        return self.colour
 
 
 @dataclass(frozen=True)
@@ -84,9 +108,10 @@ DIMENSIONS: dict[str, Dimension] = {
             Category(
                 "potential-candidate",
                 "Potential candidate",
-                PALE_AMBER,
+                AMBER,
                 "Potential candidate",
                 "Potential candidate",
+                pattern="hatch",
             ),
             Category("none", "Not a member or candidate", ROSE, "None", "None"),
         ),
@@ -116,13 +141,11 @@ DIMENSIONS: dict[str, Dimension] = {
         "Leaning",
         (
             Category("west", "Toward the West", BLUE, "Toward the West"),
-            Category(
-                "divided", "Divided", f"linear-gradient(90deg, {BLUE} 50%, {RUST} 50%)", "Divided"
-            ),
+            Category("divided", "Divided", BLUE, "Divided", pattern="split", second=RUST),
             Category("moscow", "Toward Moscow", RUST, "Toward Moscow"),
             Category("israel", "Close to Israel", TEAL, "Close to Israel"),
             Category("outside-power", "Outside power", STONE, "Outside power"),
-            Category("not-described", "Not described", "transparent", "Not described"),
+            Category("not-described", "Not described", WHITE, "Not described"),
         ),
     ),
 }

@@ -5,12 +5,15 @@ reduced once by ``reduce_boundaries.py`` (see ``PROVENANCE.md``). Boundaries are
 are de facto; Kosovo is drawn as its own unit and no position on any status is implied.
 
 Projection: spherical Lambert conformal conic, standard parallels 40°N and 47°N, central meridian
-21.5°E, which keeps shapes right across the frame (about 12.5–30.5°E, 38.5–48.5°N).
+21.5°E, which keeps shapes right across the frame (about 12.5–30.5°E, 34.7–48.5°N: south far
+enough that Greece is whole, Crete included).
 
 The SVG has a fixed internal coordinate system (``VIEW_WIDTH`` user units wide); ``width`` only
 sets the intrinsic size, so strokes and font sizes (in user units) scale with the picture. Label
 widths, where a leader line must start at a label's edge, come from the bundled sans's own widths
-(``metrics``). The output is deterministic: the same arguments give the same bytes.
+(``metrics``). States beyond the frame can be located in an inset (``locator``), and a status
+can be drawn hatched rather than solid, so that the categories read apart in greyscale too. The
+output is deterministic: the same arguments give the same bytes.
 """
 
 from __future__ import annotations
@@ -47,6 +50,7 @@ COUNTRY_NAMES: dict[str, str] = {
     "MD": "Moldova",
     "ME": "Montenegro",
     "MK": "Macedonia",
+    "MT": "Malta",
     "PL": "Poland",
     "RO": "Romania",
     "RS": "Serbia",
@@ -62,7 +66,7 @@ COUNTRY_NAMES: dict[str, str] = {
 LON0 = 21.5  # central meridian
 LAT0 = 43.5  # latitude of origin
 PARALLELS = (40.0, 47.0)  # standard parallels
-FRAME = (12.5, 38.5, 30.5, 48.5)  # lon_min, lat_min, lon_max, lat_max of the intended frame
+FRAME = (12.5, 34.7, 30.5, 48.5)  # lon_min, lat_min, lon_max, lat_max of the intended frame
 
 
 def _t(lat: float) -> float:
@@ -105,8 +109,10 @@ def to_view(lon: float, lat: float) -> tuple[float, float]:
 
 # --- style -------------------------------------------------------------------------------
 
-SEA = "#dde8ef"
-LAND = "#e4e2dd"
+# Sea and the states outside the briefing: a grey level (222, 240) apart from each other and from
+# most status fills, so coasts and the coloured states still read in a greyscale print.
+SEA = "#d3e1ea"
+LAND = "#f1f0ee"
 BORDER = "#ffffff"
 BORDER_WIDTH = 1.3
 HIGHLIGHT = "#33414d"
@@ -122,6 +128,7 @@ SEA_LABEL_SIZE = 17.0
 SEA_LABEL_COLOUR = "#7d9db4"
 LEADER_COLOUR = "#4b5660"
 HALO = "#ffffff"
+HATCH = 9.0  # stripe period of a hatched fill, in user units
 
 # Sea names: (text, lon, lat, rotation in degrees clockwise).
 SEA_LABELS: tuple[tuple[str, float, float, float], ...] = (
@@ -129,6 +136,7 @@ SEA_LABELS: tuple[tuple[str, float, float, float], ...] = (
     ("Ionian Sea", 18.35, 39.05, 0.0),
     ("Aegean Sea", 25.0, 39.1, 0.0),
     ("Black Sea", 29.85, 43.1, 90.0),
+    ("Mediterranean Sea", 21.82, 35.44, 0.0),
 )
 
 
@@ -280,6 +288,22 @@ def _leader(
     )
 
 
+def _hatch_patterns(colours: Iterable[str]) -> dict[str, str]:
+    """An id for each colour drawn hatched, numbered in colour order (deterministic)."""
+    return {colour: f"map-hatch-{i}" for i, colour in enumerate(sorted(set(colours)), 1)}
+
+
+def _hatch(pid: str, colour: str) -> str:
+    """A pattern of diagonal stripes of the colour on white (as the legend's hatched swatch)."""
+    return (
+        f'<pattern id="{pid}" patternUnits="userSpaceOnUse" width="{_fmt(HATCH)}" '
+        f'height="{_fmt(HATCH)}" patternTransform="rotate(45)">'
+        f'<rect width="{_fmt(HATCH)}" height="{_fmt(HATCH)}" fill="{HALO}"/>'
+        f'<rect width="{_fmt(HATCH * 0.45)}" height="{_fmt(HATCH)}" fill={quoteattr(colour)}/>'
+        "</pattern>"
+    )
+
+
 # --- the map -----------------------------------------------------------------------------
 
 
@@ -287,7 +311,9 @@ def render_map_svg(
     fills: dict[str, str],
     *,
     highlight: Collection[str] = frozenset(),
+    hatched: Collection[str] = frozenset(),
     labels: dict[str, str] | None = None,
+    locate: Mapping[str, str] | None = None,
     width: float = 480,
     title: str = "",
     fonts: Path | None = None,
@@ -295,9 +321,11 @@ def render_map_svg(
     """Draw the Balkan map as an SVG string.
 
     Countries in `fills` (code -> CSS colour) are coloured, others light grey, the sea pale;
+    `hatched` codes are drawn as stripes of their colour on white instead of a solid fill;
     labels give the country names (or labels[code] if given) at their anchors; `highlight`
     codes get a thicker outline. A label drawn away from its country gets a leader line from
     the edge of the label, measured in the bundled sans (from `fonts`, see ``metrics``).
+    `locate` (code -> name) names states beyond the frame that an inset locates (``locator``).
     """
     data = load_boundaries()
     countries: Mapping[str, dict] = data["countries"]
@@ -312,6 +340,12 @@ def render_map_svg(
         f'viewBox="0 0 {_fmt(VIEW_WIDTH)} {_fmt(VIEW_HEIGHT)}" role="img" '
         f"aria-label={quoteattr(title)}>",
         f"<title>{escape(title)}</title>",
+    ]
+    patterns = _hatch_patterns(fills[c] for c in codes if c in hatched and c in fills)
+    if patterns:
+        out.append("<defs>" + "".join(_hatch(pid, colour) for colour, pid in patterns.items()))
+        out.append("</defs>")
+    out += [
         f'<rect width="{_fmt(VIEW_WIDTH)}" height="{_fmt(VIEW_HEIGHT)}" fill="{SEA}"/>',
         f'<g stroke="{BORDER}" stroke-width="{_fmt(BORDER_WIDTH)}" stroke-linejoin="round" '
         'fill-rule="evenodd">',
@@ -320,7 +354,8 @@ def render_map_svg(
         if not paths[code]:
             continue
         fill = fills.get(code, LAND)
-        out.append(f'<path data-code="{code}" fill={quoteattr(fill)} d="{paths[code]}"/>')
+        paint = f"url(#{patterns[fill]})" if code in hatched and fill in patterns else fill
+        out.append(f'<path data-code="{code}" fill={quoteattr(paint)} d="{paths[code]}"/>')
     out.append("</g>")
 
     outlined = [c for c in codes if c in highlight and paths[c]]
@@ -388,6 +423,10 @@ def render_map_svg(
         out.extend(texts)
         out.append("</g>")
 
+    if locate:
+        from .locator import render_locator  # it draws with this module's projection
+
+        out.append(render_locator(locate, fonts=fonts))
     out.append(
         f'<rect x="0.5" y="0.5" width="{_fmt(VIEW_WIDTH - 1)}" height="{_fmt(VIEW_HEIGHT - 1)}" '
         f'fill="none" stroke="{FRAME_STROKE}" stroke-width="1"/>'

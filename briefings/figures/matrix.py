@@ -2,7 +2,7 @@
 
 Rows are the Balkan states (by name) and then the outside actors (in file order); columns are
 NATO, the EU, recognition of Kosovo and the leaning the article gives each state. A cell carries
-the status's colour (the same as on the map), its words, the article paragraphs it rests on
+the status's fill (the same as on the map), its words, the article paragraphs it rests on
 (¶n) where it rests on them, and the note behind a public-record entry. The table itself is
 written by ``templates/partials/figure-matrix.html``.
 """
@@ -23,7 +23,7 @@ def _cell(country: CountryRecord, dimension: str) -> MatrixCell:
     return MatrixCell(
         column=dimension,
         status=key,
-        colour=DIMENSIONS[dimension].category(key).colour,
+        colour=DIMENSIONS[dimension].category(key).background,
         text=status_text(country, dimension),
         cite=cite(entry.source) if entry is not None else "",
         note=entry.note if entry is not None else None,
@@ -55,7 +55,7 @@ def render_matrix_figure(data: CountryData) -> MatrixFigure:
         dim = DIMENSIONS[dimension]
         used = {status_key(c, dimension) for c in shown}
         legend = tuple(
-            LegendEntry(c.key, c.label, c.colour) for c in dim.categories if c.key in used
+            LegendEntry(c.key, c.label, c.background) for c in dim.categories if c.key in used
         )
         columns.append(MatrixColumn(dimension, dim.heading, dim.short, legend))
 

@@ -40,12 +40,12 @@ SOURCE = {
 }
 
 # Frame plus margin: covers the map view (checked below) with room so clipped edges stay hidden.
-CLIP_BOX = (11.0, 37.3, 32.0, 49.7)  # lon_min, lat_min, lon_max, lat_max
+CLIP_BOX = (11.0, 33.5, 32.0, 49.7)  # lon_min, lat_min, lon_max, lat_max
 
 # world-atlas id (ISO 3166-1 numeric) or, where the id is missing, name -> alpha-2.
 NUMERIC_TO_ALPHA2 = {
     "008": "AL", "040": "AT", "070": "BA", "100": "BG", "191": "HR", "203": "CZ",
-    "276": "DE", "300": "GR", "336": "VA", "348": "HU", "380": "IT", "498": "MD",
+    "276": "DE", "300": "GR", "336": "VA", "348": "HU", "380": "IT", "470": "MT", "498": "MD",
     "499": "ME", "616": "PL", "642": "RO", "674": "SM", "688": "RS", "703": "SK",
     "705": "SI", "792": "TR", "804": "UA", "807": "MK",
 }  # fmt: skip
