@@ -20,10 +20,18 @@ from .budget import fit_budget
 from .cache import MANIFEST_NAME, Manifest, job_key
 from .config import Config, load_config
 from .errors import BriefingError, RenderError, SelectionError
+from .fontcache import CACHE_FOLDER, FontCache, cache_files, prune_cache
 from .limits import tie_to_parent
 from .model import FORMATS, PDF_VARIANTS, Briefing, Omission, Project
 from .output import build_lock, prepare_output, release_inherited_locks, write_files
-from .rendering import Layout, TemplateRoots, layout_pdf, render_html, write_pdf_bytes
+from .rendering import (
+    Layout,
+    TemplateRoots,
+    font_warnings,
+    layout_pdf,
+    render_html,
+    write_pdf_bytes,
+)
 
 
 @dataclass(frozen=True)
@@ -37,6 +45,8 @@ class Job:
     project_root: Path
     strict: bool
     pdf_variant: str = "pdf/ua-1"
+    font_cache: Path | None = None  # the output folder's cache of font subsets
+    subset_fonts: bool = True  # False: the screen HTML inlines whole font files
 
 
 @dataclass
@@ -49,6 +59,7 @@ class Rendered:
     warnings: list[str]
     omitted: tuple[Omission, ...]
     banner: str
+    fonts: FontCache | None = None  # the font subsets the HTML used, and those newly made
 
 
 @dataclass
@@ -122,13 +133,15 @@ def build(
     jobs: int | None = None,
     progress: Callable[[int, int, str], None] | None = None,
     pdf_variant: str | None = None,
+    subset_fonts: bool = True,
 ) -> BuildResult:
     """Build briefing documents for the chosen audiences and topics into the output folder.
 
     ``root`` is where to look for the project (the nearest folder at or above it holding
     briefing.yaml); the folder options are the settings of briefing.yaml of the same names,
     given on the command line (``templates`` is the project's template folder,
-    ``user_templates`` your own, searched first).
+    ``user_templates`` your own, searched first). ``subset_fonts=False`` inlines whole font
+    files in the HTML: ten times larger, but quick to make (``preview`` serves it locally).
     """
     config = load_config(
         root,
@@ -148,6 +161,7 @@ def build(
         jobs=jobs,
         progress=progress,
         pdf_variant=pdf_variant,
+        subset_fonts=subset_fonts,
     )
 
 
@@ -161,6 +175,7 @@ def build_project(
     jobs: int | None = None,
     progress: Callable[[int, int, str], None] | None = None,
     pdf_variant: str | None = None,
+    subset_fonts: bool = True,
 ) -> BuildResult:
     """Build a resolved project: assemble, skip what is up to date, render the rest, write.
 
@@ -185,9 +200,8 @@ def build_project(
     result = BuildResult(project=project, config=config)
     with build_lock(out_dir):
         manifest = Manifest.read(out_dir)
-        pending = _pending(
-            project, audience_ids, topic_ids, format_list, roots, config, strict, pdf_variant
-        )
+        options = (strict, pdf_variant, subset_fonts)
+        pending = _pending(project, audience_ids, topic_ids, format_list, roots, config, options)
         if not force:
             pending = _skip_unchanged(pending, manifest, format_list, result, report)
         done = len(audience_ids) - len(pending)
@@ -212,21 +226,24 @@ def _pending(
     formats: tuple[str, ...],
     roots: TemplateRoots,
     config: Config,
-    strict: bool,
-    pdf_variant: str | None,
+    options: tuple[bool, str | None, bool],
 ) -> list[tuple[Job, str]]:
-    """Assemble each audience's briefing and key it on everything its documents depend on."""
+    """Assemble each audience's briefing and key it on everything its documents depend on.
+
+    ``options`` are the build's ``strict``, ``pdf_variant`` and ``subset_fonts``.
+    """
+    strict, pdf_variant, subset = options
+    fonts = config.output / CACHE_FOLDER if subset else None
     trees: dict[Path, str] = {}
     pending = []
     for audience_id in audience_ids:
         briefing = assemble_briefing(project, audience_id, topic_ids)
         variant = pdf_variant or briefing.audience.pdf_variant
         created = creation_time(briefing)
-        job = Job(briefing, formats, roots, created, config.root, strict, variant)
+        job = Job(briefing, formats, roots, created, config.root, strict, variant, fonts, subset)
         folders = roots.roots(Path(briefing.audience.folder))
-        key = job_key(
-            briefing, [formats, job.created.isoformat(), strict, job.pdf_variant], folders, trees
-        )
+        choices = [formats, job.created.isoformat(), strict, job.pdf_variant]
+        key = job_key(briefing, choices + ([] if subset else ["whole fonts"]), folders, trees)
         pending.append((job, key))
     return pending
 
@@ -271,7 +288,10 @@ def _write(
         manifest.record(item.audience, key, item.files, item.pages, item.banner, item.omitted)
     if rendered:
         files[manifest.folder / MANIFEST_NAME] = manifest.to_bytes()
+        files.update(cache_files(item.fonts for item in rendered if item.fonts))
         write_files(files)
+        used = {key for item in rendered if item.fonts for key in item.fonts.used}
+        prune_cache(manifest.folder / CACHE_FOLDER, used)
 
 
 def _choose_audiences(project: Project, wanted: Sequence[str]) -> tuple[str, ...]:
@@ -335,12 +355,23 @@ def render_job(job: Job) -> Rendered:
             "no point meets this audience's criteria for the chosen topics; the document is empty"
         )
     files: dict[str, bytes] = {}
+    fonts, html = None, None
     if "html" in job.formats:
-        html = render_html(briefing, job.templates, medium="screen", project_root=job.project_root)
+        fonts = FontCache(job.font_cache)
+        html = render_html(
+            briefing,
+            job.templates,
+            project_root=job.project_root,
+            font_cache=fonts,
+            subset_fonts=job.subset_fonts,
+        )
         files["html"] = html.encode("utf-8")
     if pdf is not None:
         files["pdf"] = pdf
-    return Rendered(briefing.audience.id, files, pages, warnings, briefing.omitted, briefing.banner)
+    warnings.extend(font_warnings(briefing, job.templates, job.project_root, html))
+    return Rendered(
+        briefing.audience.id, files, pages, warnings, briefing.omitted, briefing.banner, fonts
+    )
 
 
 def _layout_for(job: Job, warnings: list[str]) -> Callable[[Briefing], Layout]:

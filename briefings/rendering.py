@@ -1,19 +1,17 @@
 """Rendering: a ``Briefing`` → HTML (Jinja templates) → laid-out pages → PDF bytes (WeasyPrint).
 
 HTML comes from the audience's ``briefing.html`` through the sandboxed template search path.
-The screen variant inlines its stylesheet and fonts so the file opens anywhere offline; the print
-variant points at the bundled font files, which WeasyPrint reads through a confined fetcher.
+The screen variant inlines its stylesheet and its fonts, cut down to the page's characters (see
+``fonts``), so the file opens anywhere offline; the print variant points at the bundled font
+files, which WeasyPrint reads through a confined fetcher.
 WeasyPrint is imported only here, and only when a PDF is laid out; everything it logs is
 captured and returned as warnings, so a ``--strict`` build can fail on them.
 """
 
 from __future__ import annotations
 
-import base64
 import datetime as dt
-import functools
 import logging
-import re
 import warnings
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -23,9 +21,10 @@ from typing import Any
 
 from markupsafe import Markup
 
-from . import __version__
+from . import __version__, fonts
 from .assembly import disclosable
 from .errors import BriefingError, RenderError, TemplateError
+from .fontcache import FontCache
 from .limits import deadline
 from .model import Briefing
 from .templating import make_environment, render_template
@@ -38,11 +37,11 @@ KIND_LABELS = {
     "recommendation": "Recommendation",
     "talking-point": "Talking point",
     "risk": "Risk to watch",
+    "reported": "Reported",  # a fact that carries an attribution: a report, not the record
 }
 USE_LABELS = {"raise": "Raise", "if-asked": "If asked", "avoid": "Avoid"}
 LAYOUT_SECONDS = 120.0  # per layout or PDF pass; a runaway SVG or table is stopped
 _RUNAWAY = "is an SVG, table or page count runaway?"
-_FONT_URL = re.compile(r"""url\(\s*["']?([^"')]+\.(?:ttf|otf|woff2?))["']?\s*\)""")
 
 
 @dataclass(frozen=True)
@@ -63,12 +62,52 @@ def render_html(
     *,
     medium: str = "screen",
     project_root: Path | None = None,
+    font_cache: FontCache | None = None,
+    subset_fonts: bool = True,
 ) -> str:
-    """Render a briefing to an HTML page for the screen (self-contained) or for print."""
+    """Render a briefing to an HTML page for the screen (self-contained) or for print.
+
+    The screen page is rendered twice: once to learn its characters, then with its fonts cut
+    down to them (``font_cache`` remembers the cuts); ``subset_fonts=False`` inlines whole
+    font files instead, at once.
+    """
     env = make_environment(templates.shared, Path(briefing.audience.folder), templates.user)
-    stylesheet = _stylesheet(env, medium, templates, Path(briefing.audience.folder))
-    context = template_context(briefing, stylesheet, medium, render_figures(briefing))
-    return render_template(env, ENTRY_TEMPLATE, context, project_root)
+    sheets = _stylesheets(env)
+    figures = render_figures(briefing)
+
+    def page(stylesheet: str) -> str:
+        context = template_context(briefing, stylesheet, medium, figures)
+        return render_template(env, ENTRY_TEMPLATE, context, project_root)
+
+    if medium == "print":
+        return page("\n".join(fonts.print_fonts(css, folder) for folder, css in sheets))
+    raw = "\n".join(css for _, css in sheets)
+    characters = fonts.page_characters(page(raw), raw) if subset_fonts else None
+    cache, features = font_cache or FontCache(), fonts.css_features(raw)
+    return page(
+        "\n".join(
+            fonts.inline_fonts(css, folder, characters, cache, features) for folder, css in sheets
+        )
+    )
+
+
+def font_warnings(
+    briefing: Briefing,
+    templates: TemplateRoots,
+    project_root: Path | None = None,
+    page: str | None = None,
+) -> list[str]:
+    """Name each character of the page that none of its stylesheet's fonts has.
+
+    ``page`` is the briefing's page when it is already rendered (screen or print: they hold
+    the same text); else the print page is rendered for the check.
+    """
+    env = make_environment(templates.shared, Path(briefing.audience.folder), templates.user)
+    sheets = _stylesheets(env)
+    if page is None:
+        page = render_html(briefing, templates, medium="print", project_root=project_root)
+    text = fonts.page_text(page) + fonts.css_strings("\n".join(css for _, css in sheets))
+    return fonts.coverage_warnings(text, fonts.faces(sheets), briefing)
 
 
 def template_context(
@@ -84,6 +123,8 @@ def template_context(
         "banner": briefing.banner,
         "omitted": briefing.omitted,
         "seeds": briefing.seeds,
+        "source_numbers": {seed.id: n for n, seed in enumerate(briefing.seeds, start=1)},
+        "front": briefing.front,
         "information_date": briefing.information_date,
         "show": briefing.audience.show,
         "stylesheet": Markup(stylesheet),
@@ -108,8 +149,8 @@ def render_figures(briefing: Briefing) -> dict[str, Any]:
     return dict(draw(briefing))
 
 
-def _stylesheet(env: Any, medium: str, templates: TemplateRoots, audience_folder: Path) -> str:
-    """Concatenate the stylesheets found on the search path, fonts made reachable."""
+def _stylesheets(env: Any) -> list[tuple[Path, str]]:
+    """The stylesheets found on the search path, in order, each with its folder."""
     parts = []
     for name in STYLESHEETS:
         try:
@@ -120,24 +161,8 @@ def _stylesheet(env: Any, medium: str, templates: TemplateRoots, audience_folder
             raise TemplateError(f"stylesheet not found: {name} ({exc})") from None
         if "</" in source:
             raise TemplateError(f"{filename}: a stylesheet may not contain '</'")
-        folder = Path(filename).parent
-        parts.append(_FONT_URL.sub(functools.partial(_font_match, folder, medium), source))
-    return "\n".join(parts)
-
-
-def _font_match(folder: Path, medium: str, match: re.Match[str]) -> str:
-    return _font_url(folder, match.group(1), medium)
-
-
-def _font_url(folder: Path, name: str, medium: str) -> str:
-    path = (folder / name).resolve()
-    if not path.is_relative_to(folder.resolve()) or not path.is_file():
-        raise TemplateError(f"{folder / name}: font file not found inside its template folder")
-    if medium == "print":
-        return f'url("{path.as_uri()}")'
-    kind = {"ttf": "font/ttf", "otf": "font/otf", "woff": "font/woff", "woff2": "font/woff2"}
-    mime = kind[path.suffix.lstrip(".").lower()]
-    return f'url("data:{mime};base64,{base64.b64encode(path.read_bytes()).decode()}")'
+        parts.append((Path(filename).parent, source))
+    return parts
 
 
 @dataclass
