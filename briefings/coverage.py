@@ -62,6 +62,8 @@ def seed_coverage(
     for seed in project.seeds:
         if seeds and seed.id not in seeds:
             continue
+        if not seed.paragraphs and seed.id not in seeds:
+            continue  # a reference record has no paragraphs to cover
         paragraphs = tuple(
             ParagraphCoverage(p.n, p.digest, tuple(citing.get((seed.id, p.n), ())))
             for p in sorted(seed.paragraphs, key=lambda p: p.n)

@@ -127,13 +127,14 @@ _SINGLE_OPEN = re.compile(_OPENING + "'(?!\\d\\ds\\b)")
 _RANGE = re.compile(r"(?<![\d.,-])(\d[\d,.]*\d|\d)-(\d[\d,.]*\d|\d)(?![\d-])")
 _SCHEME_TEXT = re.compile(r"^[a-zA-Z][a-zA-Z0-9+.-]*:\S*$")
 _HTML_PART = re.compile(r"(<[^>]*>)")
+_TYPESET_NEEDED = re.compile(r"[\"'-]|\.\.\.")
 
 
 def typeset(text: str) -> str:
     """Set plain text as printed prose: curly quotes, en dashes in ranges, an ellipsis.
 
     A URL or other scheme-prefixed token is left exactly as written."""
-    if not text or _SCHEME_TEXT.match(text):
+    if not _TYPESET_NEEDED.search(text) or _SCHEME_TEXT.match(text):
         return text
     text = _RANGE.sub("\\1\u2013\\2", text)
     text = _DOUBLE_OPEN.sub("\u201c", text).replace('"', "\u201d")

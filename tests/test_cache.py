@@ -38,7 +38,7 @@ def test_renaming_a_topic_file_renders_the_documents_that_hold_it(project: Path)
     build(project, **options)
     assert set(statuses(build(project, **options)).values()) == {"unchanged"}
     (project / "content" / "un-voting.yaml").rename(project / "content" / "un-votes.yaml")
-    for path in (project / "content").glob("*.yaml"):  # the points that name its points
+    for path in (project / "content").glob("**/*.yaml"):  # the files that name its points
         text = path.read_text(encoding="utf-8")
         path.write_text(text.replace("un-voting.", "un-votes."), encoding="utf-8")
     again = build(project, **options)

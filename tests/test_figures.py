@@ -177,7 +177,7 @@ def test_key_events_are_dated(data):
     assert find("parliamentary election; arrests").date == "2016-10-16"
     assert find("Trump elected").date == "2016-11-08"
     assert find("Crna Gora 2016").date == "2016-10-31"
-    assert find("Crna Gora 2016").end.isoformat() == "2016-11-03"
+    assert find("Crna Gora 2016").end.isoformat() == "2016-11-04"
     assert find("normalise relations").date == "2016-06-28"
     assert find("Montenegro expected to join NATO").date == "2017"
 
@@ -302,8 +302,8 @@ def test_timeline_figure_data(objects):
     assert figure.markers == ("dot", "span", "open")
     by_label = {e.label: e for e in figure.events}
     exercise = next(e for label, e in by_label.items() if label.startswith("Crna Gora 2016"))
-    assert (exercise.marker, exercise.precision, exercise.cite) == ("span", "day", "¶5")
-    assert exercise.end is not None and exercise.end.isoformat() == "2016-11-03"
+    assert (exercise.marker, exercise.precision, exercise.cite) == ("span", "day", "para. 5")
+    assert exercise.end is not None and exercise.end.isoformat() == "2016-11-04"
     assert exercise.countries == ("Montenegro", "Israel")
     joins = next(e for label, e in by_label.items() if label.startswith("Montenegro expected"))
     assert (joins.marker, joins.precision, joins.expected, joins.end) == (
@@ -323,7 +323,7 @@ def test_matrix_figure_data(objects):
     assert [g.key for g in figure.groups] == ["balkans", "outside"]
     montenegro = next(r for r in figure.groups[0].rows if r.code == "ME")
     nato = montenegro.cells[0]
-    assert (nato.column, nato.status, nato.cite) == ("nato", "acceding", "¶5")
+    assert (nato.column, nato.status, nato.cite) == ("nato", "acceding", "para. 5")
     assert montenegro.marking == "public"
 
 
@@ -552,8 +552,8 @@ def test_timeline_caption_key_and_note(figures):
     ]
     note = "".join(root.find(".//p[@class='fig-note']").itertext())
     assert note == (
-        "“Article ¶n”: the paragraph of the source article that reports the event; "
-        "“public record”: established dates the article does not give."
+        "“analysis para. n”: the paragraph of the November 2016 analysis (in Sources) that "
+        "reports the event; “public record”: established dates the analysis does not give."
     )
 
 
@@ -636,7 +636,7 @@ def test_matrix_has_a_row_per_state_with_cited_statuses(figures):
         return next(td for td in rows[code].iter("td") if td.get("class") == f"fig-{column}")
 
     assert cell("ME", "nato").get("data-status") == "acceding"
-    assert "¶5" in "".join(cell("ME", "nato").itertext())
+    assert "para. 5" in "".join(cell("ME", "nato").itertext())
     assert cell("AL", "nato").get("data-status") == "member"
     assert "Member since 2009" in "".join(cell("AL", "nato").itertext())
     assert cell("IL", "kosovo").get("data-status") == "does-not-recognise"

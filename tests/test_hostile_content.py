@@ -124,7 +124,7 @@ def test_inline_text_keeps_only_emphasis_and_code(text: str) -> None:
 
 def test_inline_text_escapes_html_and_unwraps_links() -> None:
     assert render_inline(HOSTILE_LINE) == (
-        '&lt;img src=x onerror=alert(1)&gt; &lt;a href="http://evil.example"&gt;x&lt;/a&gt; '
+        "&lt;img src=x onerror=alert(1)&gt; &lt;a href=\u201dhttp://evil.example\u201d&gt;x&lt;/a&gt; "
         "link &lt;table&gt; &lt;br&gt; - list <em>em</em> <code>code</code> alt "
         "&lt;http://evil.example&gt;"
     )

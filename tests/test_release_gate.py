@@ -200,7 +200,7 @@ def test_shipped_documents_print_no_omission_note(built_book: Path) -> None:
 def test_portion_marks_on_bottom_line_and_summaries(built_book: Path) -> None:
     staff = (built_book / "staff.html").read_text(encoding="utf-8")
     bluf = staff.split('id="bottom-line"', 1)[1].split("</section>", 1)[0]
-    assert bluf.count('<span class="portion"') == bluf.count("<li")
+    assert bluf.count('<span class="portion"') == bluf.count("<li") + bluf.count("<p")
     summaries = re.findall(r'<p class="topic-summary[^"]*">(.*?)</p>', staff)
     assert summaries and all(s.startswith('<span class="portion"') for s in summaries)
 

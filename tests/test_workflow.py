@@ -324,7 +324,7 @@ def test_check_handles_5000_points(project: Path) -> None:
     (project / "content" / "bulk.yaml").write_text("\n".join(lines) + "\n", encoding="utf-8")
     result = run("check", "-C", str(project))
     assert result.exit_code == 0, result.output
-    assert "5071 points" in result.output
+    assert "5073 points" in result.output
 
 
 # --- sources ----------------------------------------------------------------------------------

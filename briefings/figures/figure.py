@@ -78,7 +78,7 @@ class TimelineEvent:
     expected: bool  # after the information date: scheduled or expected
     marker: str  # dot, span (several days) or open (expected)
     countries: tuple[str, ...]  # state names
-    cite: str  # paragraph marks of the source article ('¶5', '¶5, 7'), or ''
+    cite: str  # where in the source analysis ('para. 5', 'paras. 5, 7'), or ''
     note: str | None  # the public-record note, where there is no paragraph
     marking: str
 
@@ -99,7 +99,7 @@ class MatrixCell:
     status: str
     colour: str  # a CSS background, as in LegendEntry
     text: str  # the entry's own words, else the category's
-    cite: str  # '¶5' or ''
+    cite: str  # 'para. 5' or ''
     note: str | None  # the public-record note behind the entry
 
 

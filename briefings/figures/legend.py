@@ -175,7 +175,10 @@ def status_text(country: CountryRecord, dimension: str) -> str:
 
 
 def cite(source: SourceRef | None) -> str:
-    """Paragraph marks for a seed reference: '¶5' or '¶5, 7'."""
+    """Where a figure's entry rests in its source: 'para. 5', 'paras. 5, 7', or a locator."""
     if source is None:
         return ""
-    return "¶" + ", ".join(str(n) for n in source.paragraphs)
+    if not source.paragraphs:
+        return source.locator or ""
+    label = "paras." if len(source.paragraphs) > 1 else "para."
+    return f"{label} {', '.join(str(n) for n in source.paragraphs)}"

@@ -3,7 +3,7 @@
 Rows are the Balkan states (by name) and then the outside actors (in file order); columns are
 NATO, the EU, recognition of Kosovo and the leaning the article gives each state. A cell carries
 the status's fill (the same as on the map), its words, the article paragraphs it rests on
-(¶n) where it rests on them, and the note behind a public-record entry. The table itself is
+(para. n) where it rests on them, and the note behind a public-record entry. The table itself is
 written by ``templates/partials/figure-matrix.html``.
 """
 

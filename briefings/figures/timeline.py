@@ -206,7 +206,8 @@ def render_timeline_svg(data: CountryData, *, fonts: Path | None = None) -> str:
                 _text(TEXT_LEFT, first_baseline + i * LABEL_LEAD, line, size=LABEL_SIZE, fill=INK)
             )
         meta = ", ".join(names.get(code, code) for code in row.event.countries)
-        where = f"article {cite(row.event.source)}" if row.event.source else "public record"
+        source = row.event.source
+        where = f"analysis {cite(source)}" if source and source.paragraphs else "public record"
         meta = f"{meta} · {where}" if meta else where
         meta_baseline = first_baseline + (len(lines) - 1) * LABEL_LEAD + META_LEAD + 1
         body.append(_text(TEXT_LEFT, meta_baseline, meta, size=META_SIZE, fill=MUTED))
