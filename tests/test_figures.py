@@ -607,7 +607,7 @@ def test_timeline_lists_events_in_date_order_with_expected_ones_hollow(figures, 
     ]
     positions = [next(i for i, t in enumerate(texts) if t.startswith(label)) for label in order]
     assert positions == sorted(positions)
-    assert "31 Oct – 3 Nov" in texts and "16 Oct" in texts
+    assert "31 Oct – 4 Nov" in texts and "16 Oct" in texts
     assert any(t.startswith("Information date, 25 November 2016") for t in texts)
     expected = [e for e in data.events if e.date > "2016-11-25"]
     hollow = [c for c in svg.iter(f"{SVG}circle") if c.get("fill") == "#ffffff"]
