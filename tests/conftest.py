@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import fcntl
+import os
 import shutil
 from pathlib import Path
 
@@ -39,12 +41,29 @@ def book():  # type: ignore[no-untyped-def]
 
 @pytest.fixture(scope="session")
 def built_book(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """The whole default book built once per session into a temporary project."""
+    """The whole default book built once per test run into a temporary project (read only).
+
+    Under pytest-xdist the workers share one build: the first to arrive builds it under a lock
+    in the run's common temporary folder, the others wait and read it.
+    """
     from briefings import build
 
-    root = copy_project(tmp_path_factory.mktemp("book") / "project")
-    build(root, jobs=2)
-    return root / "output"
+    if not os.environ.get("PYTEST_XDIST_WORKER"):
+        root = copy_project(tmp_path_factory.mktemp("book") / "project")
+        build(root, jobs=2)
+        return root / "output"
+    shared = tmp_path_factory.getbasetemp().parent / "built-book"
+    shared.mkdir(exist_ok=True)
+    with open(shared / "lock", "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        try:
+            if not (shared / "done").exists():
+                root = copy_project(shared / "project")
+                build(root, jobs=2)
+                (shared / "done").write_text("built\n", encoding="utf-8")
+        finally:
+            fcntl.flock(lock, fcntl.LOCK_UN)
+    return shared / "project" / "output"
 
 
 def plant_restricted_point(project: Path, headline: str) -> None:
