@@ -423,7 +423,7 @@ def _serve(server: Any) -> None:
 
 @cli.command()
 @click.argument(
-    "kind", type=click.Choice(["topic", "seed", "audience", "settings"]), default="topic"
+    "kind", type=click.Choice(["topic", "seed", "audience", "settings", "front"]), default="topic"
 )
 def schema(kind: str) -> None:
     """Print the JSON Schema (Draft 2020-12) of a topic file, or of another KIND.
@@ -436,6 +436,7 @@ def schema(kind: str) -> None:
     Examples:
       briefing schema > topic.schema.json
       briefing schema seed
+      briefing schema front
     """
     import json
 

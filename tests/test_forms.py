@@ -304,3 +304,20 @@ def test_markdown_is_typeset_outside_code_and_tags() -> None:
     html = render_markdown('"Quoted" 1999-2000 `a "b" 1-2` [x](https://e.org/1-2 \'t "q"\')')
     assert html.startswith('<p>\u201cQuoted\u201d 1999\u20132000 <code>a "b" 1-2</code>')
     assert 'href="https://e.org/1-2"' in html and 'title="t &quot;q&quot;"' in html
+
+
+def test_the_front_schema_accepts_the_shipped_front_matter() -> None:
+    import jsonschema
+    from click.testing import CliRunner
+
+    from briefings.cli import cli
+    from briefings.schema import json_schema
+    from briefings.strictyaml import parse_yaml
+
+    validator = jsonschema.Draft202012Validator(json_schema("front"))
+    shipped = sorted((Path(__file__).parent.parent / "content" / "front").glob("*.yaml"))
+    assert {p.stem for p in shipped} == {"principal", "staff", "liaison", "press", "talking-points"}
+    for path in shipped:
+        assert not list(validator.iter_errors(parse_yaml(path.read_bytes()).data)), path.name
+    result = CliRunner().invoke(cli, ["schema", "front"])
+    assert result.exit_code == 0 and '"bottom_line"' in result.output

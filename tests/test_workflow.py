@@ -148,8 +148,8 @@ def test_unknown_schema_kind_is_a_usage_error() -> None:
     result = run("schema", "point")
     assert result.exit_code == 2
     assert result.output.splitlines()[-1] == (
-        "Error: Invalid value for '[topic|seed|audience|settings]': 'point' is not one of "
-        "'topic', 'seed', 'audience', 'settings'."
+        "Error: Invalid value for '[topic|seed|audience|settings|front]': 'point' is not one "
+        "of 'topic', 'seed', 'audience', 'settings', 'front'."
     )
 
 
