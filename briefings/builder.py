@@ -342,10 +342,11 @@ def render_job(job: Job) -> Rendered:
     warnings: list[str] = []
     pages: int | None = None
     pdf: bytes | None = None
+    page: str | None = None  # a rendered page of the final briefing, for the font check
     if "pdf" in job.formats or briefing.audience.page_budget is not None:
         briefing, layout, cut = fit_budget(briefing, _layout_for(job, warnings), strict=job.strict)
         warnings.extend(cut)
-        pages = layout.page_count
+        pages, page = layout.page_count, layout.html
         if "pdf" in job.formats:
             warnings.extend(preflight_warnings(layout, briefing))
             pdf = write_pdf_bytes(layout, job.created, job.pdf_variant)
@@ -368,7 +369,7 @@ def render_job(job: Job) -> Rendered:
         files["html"] = html.encode("utf-8")
     if pdf is not None:
         files["pdf"] = pdf
-    warnings.extend(font_warnings(briefing, job.templates, job.project_root, html))
+    warnings.extend(font_warnings(briefing, job.templates, job.project_root, html or page))
     return Rendered(
         briefing.audience.id, files, pages, warnings, briefing.omitted, briefing.banner, fonts
     )

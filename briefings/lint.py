@@ -274,6 +274,8 @@ def _lint_point(point: Point, i: int, place: _Placer, majority: str | None) -> I
 
 def _lint_tags(point: Point, i: int, place: _Placer, project: Project) -> Iterator[Lint]:
     """A tag for an audience whose profile keeps the point out anyway is a silent no-op."""
+    if not point.audiences:
+        return
     audiences = {a.id: a for a in project.audiences}
     records = record_ids(project)
     for j, tag in enumerate(point.audiences):

@@ -65,7 +65,7 @@ MAX_EMPHASIS_RUN = 200
 # What opens a block at the start of a line: quote marks, bullets and numbers ("1." or "1)"),
 # each able to nest another list or quote on the same line.
 _BLOCK_MARKER = re.compile(r">|[-*+](?=[ \t])|\d{1,9}[.)](?=[ \t])")
-_BLOCK_PREFIX = re.compile(r"(?:[ \t]|>|[-*+](?=[ \t])|\d{1,9}[.)](?=[ \t]))*")
+_BLOCK_PREFIX = re.compile(rf"(?:[ \t]|{_BLOCK_MARKER.pattern})*")
 
 
 def check_markdown(text: str) -> str | None:

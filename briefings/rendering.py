@@ -42,6 +42,9 @@ KIND_LABELS = {
 USE_LABELS = {"raise": "Raise", "if-asked": "If asked", "avoid": "Avoid"}
 LAYOUT_SECONDS = 120.0  # per layout or PDF pass; a runaway SVG or table is stopped
 _RUNAWAY = "is an SVG, table or page count runaway?"
+# Printed where the screen stylesheet goes until its fonts are cut: text from content is
+# escaped, so only a template's own `{{ stylesheet }}` can put these characters in the page.
+_STYLESHEET_PLACEHOLDER = "<briefings-stylesheet/>"
 
 
 @dataclass(frozen=True)
@@ -67,28 +70,28 @@ def render_html(
 ) -> str:
     """Render a briefing to an HTML page for the screen (self-contained) or for print.
 
-    The screen page is rendered twice: once to learn its characters, then with its fonts cut
-    down to them (``font_cache`` remembers the cuts); ``subset_fonts=False`` inlines whole
-    font files instead, at once.
+    The screen page is rendered once with a placeholder for its stylesheet; its characters
+    are read from it, and the stylesheet, its fonts cut down to them (``font_cache``
+    remembers the cuts), takes the placeholder's place. ``subset_fonts=False`` inlines whole
+    font files instead.
     """
     env = make_environment(templates.shared, Path(briefing.audience.folder), templates.user)
     sheets = _stylesheets(env)
-    figures = render_figures(briefing)
 
     def page(stylesheet: str) -> str:
-        context = template_context(briefing, stylesheet, medium, figures)
+        context = template_context(briefing, stylesheet, medium, render_figures(briefing))
         return render_template(env, ENTRY_TEMPLATE, context, project_root)
 
     if medium == "print":
         return page("\n".join(fonts.print_fonts(css, folder) for folder, css in sheets))
     raw = "\n".join(css for _, css in sheets)
-    characters = fonts.page_characters(page(raw), raw) if subset_fonts else None
+    html = page(_STYLESHEET_PLACEHOLDER)
+    characters = fonts.page_characters(html, raw) if subset_fonts else None
     cache, features = font_cache or FontCache(), fonts.css_features(raw)
-    return page(
-        "\n".join(
-            fonts.inline_fonts(css, folder, characters, cache, features) for folder, css in sheets
-        )
+    inlined = "\n".join(
+        fonts.inline_fonts(css, folder, characters, cache, features) for folder, css in sheets
     )
+    return html.replace(_STYLESHEET_PLACEHOLDER, inlined)
 
 
 def font_warnings(
@@ -171,6 +174,7 @@ class Layout:
 
     document: Any
     warnings: list[str] = field(default_factory=list)
+    html: str = ""  # the print HTML it was laid out from
 
     @property
     def page_count(self) -> int:
@@ -215,7 +219,7 @@ def layout_pdf(html: str, roots: list[Path], base_url: Path) -> Layout:
                 f"layout failed in the engine ({type(exc).__name__}: {str(exc)[:200] or 'no message'}); "
                 "is a page too small for its margins, or a size in the stylesheet out of range?"
             ) from None
-    return Layout(rendered, warnings)
+    return Layout(rendered, warnings, html)
 
 
 def write_pdf_bytes(layout: Layout, created: dt.datetime, variant: str = "pdf/ua-1") -> bytes:
