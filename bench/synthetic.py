@@ -104,9 +104,12 @@ def _topic_ids(templates: Path, count: int) -> list[str]:
 
 
 def _seed_paragraphs(seeds: Path) -> tuple[str, list[int]]:
-    path = sorted(seeds.glob("*.yaml"))[0]
-    data = yaml.safe_load(path.read_text(encoding="utf-8"))
-    return path.stem, [p["n"] for p in data["paragraphs"]]
+    """The first seed with a paragraph digest (reference records have none)."""
+    for path in sorted(seeds.glob("*.yaml")):
+        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+        if data.get("paragraphs"):
+            return path.stem, [p["n"] for p in data["paragraphs"]]
+    raise SystemExit(f"bench: no seed with paragraphs in {seeds}")
 
 
 def generate(

@@ -133,8 +133,10 @@ def disclosable(briefing: Briefing) -> Briefing:
 
 def banner_of(briefing: Briefing) -> str:
     """The highest marking of everything the briefing holds: points, summaries, sources and
-    their notes, figure data, front matter, and the audience's own text."""
+    their notes, figure data, front matter, withdrawn headlines, and the audience's own text."""
     marks = [briefing.audience.marking]  # the fixed text of its profile and templates
+    if briefing.changes is not None:  # withdrawn headlines are printed as they were
+        marks.extend(marking for _, _, marking in briefing.changes.withdrawn)
     if briefing.front is not None:
         marks.append(briefing.front.marking)
         if briefing.front.bottom_line is not None:

@@ -8,7 +8,6 @@ here; the sandbox (``templating``) calls these checks before it runs the operati
 
 from __future__ import annotations
 
-import contextlib
 import functools
 import inspect
 import io
@@ -16,8 +15,9 @@ import itertools
 import json
 import pprint
 import re
-import string
+from _string import formatter_field_name_split as _formatter_field_name_split  # type: ignore[import-not-found]
 from collections.abc import Callable, Iterable, Sequence, Sized
+from string import Formatter
 from typing import Any
 
 import jinja2
@@ -213,20 +213,23 @@ def _check_plus(left: Any, right: Any) -> None:
         raise _refuse("+", len(left) + len(right), "items")
 
 
-def _check_format(text: str, values: list[Any], what: str) -> None:
+def _check_format(
+    text: str, values: list[Any], what: str, brace: tuple[int, list[str]] | None = None
+) -> None:
     """Refuse a format string asking for a field wider than a document, or too much text.
 
-    Each field may print the longest value (``'%(a)s%(a)s'`` repeats one) at the widest width.
+    The text is read as a ``%`` format, or, given ``brace`` (its fields and their numbers, from
+    ``_brace_format``), as a ``str.format`` one. Each field may print the longest value
+    (``'%(a)s%(a)s'`` repeats one) at the widest width.
     """
-    numbers = [n for match in _PERCENT_SPEC.finditer(text) for n in match.groups() if n]
-    fields = text.count("%")
-    with contextlib.suppress(ValueError):
-        for _, name, spec, _ in string.Formatter().parse(text):
-            fields += name is not None
-            numbers += re.findall(r"\d+|\{", spec or "")
-    if any(n in ("*", "{") for n in numbers):  # the width comes from the values
-        numbers += [str(abs(v)) for v in values if _is_int(v)]
-    widths = [n for n in numbers if n not in ("*", "{")]
+    if brace is None:
+        numbers = [n for match in _PERCENT_SPEC.finditer(text) for n in match.groups() if n]
+        fields = text.count("%")
+        if "*" in numbers:  # the width comes from the values
+            numbers += [str(abs(v)) for v in values if _is_int(v)]
+    else:
+        fields, numbers = brace
+    widths = [n for n in numbers if n != "*"]
     if any(len(n) > 9 or int(n) > MAX_FILTER_NUMBER for n in widths):
         raise SecurityError("a format field is too wide")
     longest = 0
@@ -237,6 +240,74 @@ def _check_format(text: str, values: list[Any], what: str) -> None:
     size = len(text) + fields * (longest + max(map(int, widths), default=0))
     if size > MAX_OUTPUT_CHARS:
         raise _refuse(what, size, bound="up to ")
+
+
+def _brace_format(text: str, args: Sequence[Any], kwargs: Any) -> tuple[int, list[str]]:
+    """The fields of a ``str.format`` string and the numbers of their specs, each nested field
+    (``'{:>{}}'``, ``'{0:{1[0]}}'``) replaced by the text of its value, as ``format`` will.
+
+    Reading stops where ``format`` would fail (a bad field, a field nested twice): what comes
+    after is never formatted. A nested field is refused unless its value is found by index or
+    key in a list, tuple or dict (the sandbox's lookups, which fall back to attributes, are not
+    repeated here) and is a number or short text: a width hidden in anything else cannot be
+    measured before the work.
+    """
+    formatter = Formatter()
+    fields, auto, numbers = 0, 0, list[str]()
+    try:
+        for _, name, spec, _ in formatter.parse(text):
+            if name is None:
+                continue
+            fields += 1
+            auto += _formatter_field_name_split(name)[0] == ""
+            resolved = ""
+            for literal, inner, inner_spec, conversion in formatter.parse(spec or ""):
+                resolved += literal
+                if inner is None:
+                    continue
+                first, rest = _formatter_field_name_split(inner)
+                if first == "":
+                    first, auto = auto, auto + 1
+                value = _nested_value(first, rest, args, kwargs)
+                if "{" in (inner_spec or ""):
+                    return fields, numbers  # a field nested twice: format stops here
+                if any(len(n) > 5 for n in re.findall(r"\d+", inner_spec or "")):
+                    raise SecurityError("a format field is too wide")
+                converted = Formatter().convert_field(value, conversion)
+                resolved += format(converted, inner_spec or "")
+            numbers += re.findall(r"\d+", resolved)
+    except (ValueError, TypeError, LookupError):  # format fails here too, before this field
+        pass
+    return fields, numbers
+
+
+def _nested_value(
+    first: int | str, rest: Iterable[tuple[bool, Any]], args: Any, kwargs: Any
+) -> Any:
+    """The value of a nested format field, found by index and key only; refused otherwise.
+
+    A missing argument raises ``LookupError`` (``format`` fails the same way); ``kwargs`` None
+    stands for a mapping that is not a dict, whose lookups are not repeated here.
+    """
+    refused = SecurityError(
+        "a format field's width or precision must be a number or short text, found by index "
+        "or key in a list, tuple or dict"
+    )
+    if kwargs is None and not isinstance(first, int):
+        raise refused
+    value = args[first] if isinstance(first, int) else kwargs[first]
+    try:
+        for is_attribute, key in rest:
+            if is_attribute or not isinstance(value, list | tuple | dict):
+                raise refused
+            value = value[key]
+    except (LookupError, TypeError):
+        raise refused from None
+    if isinstance(value, bool) or not isinstance(value, int | float | str):
+        raise refused
+    if (isinstance(value, int) and value.bit_length() > 64) or len(str(value)) > 40:
+        raise refused
+    return value
 
 
 def _check_join(what: str, items: Sequence[Any], separator: Any) -> None:
@@ -284,7 +355,11 @@ def _check_text_method(
     if name in ("format", "format_map") and isinstance(text, str):
         mapping = args[0] if name == "format_map" and args else None
         values = list(mapping.values()) if isinstance(mapping, dict) else [*args, *kwargs.values()]
-        _check_format(text, values, what)
+        if name == "format_map":  # its mapping is the keywords, and there is nothing positional
+            positional, keywords = (), mapping if isinstance(mapping, dict) else None
+        else:
+            positional, keywords = args, kwargs
+        _check_format(text, values, what, _brace_format(text, positional, keywords))
     elif name == "join" and args:
         items = _items(args[0], what)
         _check_join(what, items, text)

@@ -8,28 +8,35 @@ succeeded, write them all atomically. A failed build leaves the previous output 
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
+import gc
+import hashlib
+import json
 import os
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import ProcessPoolExecutor, as_completed
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from .assembly import assemble_briefing, select_topics
 from .budget import fit_budget
-from .cache import MANIFEST_NAME, Manifest, job_key
-from .config import Config, load_config
+from .cache import MANIFEST_NAME, Manifest, fingerprint, job_key, tree_digest
+from .config import FOLDERS, Config, load_config
+from .editions import Edition, locate, matching_edition, read_edition, snapshot, with_changes
 from .errors import BriefingError, RenderError, SelectionError
 from .fontcache import CACHE_FOLDER, FontCache, cache_files, prune_cache
 from .limits import tie_to_parent
-from .model import FORMATS, PDF_VARIANTS, Briefing, Omission, Project
+from .model import FORMATS, PDF_VARIANTS, Audience, Briefing, Omission, Project
 from .output import build_lock, prepare_output, release_inherited_locks, write_files
+from .provenance import Provenance
 from .rendering import (
     Layout,
     TemplateRoots,
     font_warnings,
     layout_pdf,
     render_html,
+    sharing_fonts,
     write_pdf_bytes,
 )
 
@@ -47,6 +54,7 @@ class Job:
     pdf_variant: str = "pdf/ua-1"
     font_cache: Path | None = None  # the output folder's cache of font subsets
     subset_fonts: bool = True  # False: the screen HTML inlines whole font files
+    provenance: Provenance = field(default_factory=Provenance)  # for the XMP and the manifest
 
 
 @dataclass
@@ -134,6 +142,7 @@ def build(
     progress: Callable[[int, int, str], None] | None = None,
     pdf_variant: str | None = None,
     subset_fonts: bool = True,
+    since: str | None = None,
 ) -> BuildResult:
     """Build briefing documents for the chosen audiences and topics into the output folder.
 
@@ -162,6 +171,7 @@ def build(
         progress=progress,
         pdf_variant=pdf_variant,
         subset_fonts=subset_fonts,
+        since=since,
     )
 
 
@@ -176,10 +186,12 @@ def build_project(
     progress: Callable[[int, int, str], None] | None = None,
     pdf_variant: str | None = None,
     subset_fonts: bool = True,
+    since: str | None = None,
 ) -> BuildResult:
     """Build a resolved project: assemble, skip what is up to date, render the rest, write.
 
-    ``pdf_variant`` (pdf/ua-1, pdf/a-3b, none) overrides every audience's own.
+    ``pdf_variant`` (pdf/ua-1, pdf/a-3b, none) overrides every audience's own; ``since`` (an
+    edition's name or file) overrides the settings' ``since``.
     """
     if pdf_variant is not None and pdf_variant not in PDF_VARIANTS:
         raise SelectionError("PDF variant", pdf_variant, PDF_VARIANTS)
@@ -195,13 +207,16 @@ def build_project(
     roots = TemplateRoots(shared=config.templates, user=config.user_templates)
     if roots.user is not None and not roots.user.is_dir():
         raise RenderError(f"{roots.user}: the user template folder does not exist")
+    then = _since_edition(config, since)
     out_dir = prepare_output(config.output)
     report = progress or (lambda done, total, label: None)
     result = BuildResult(project=project, config=config)
     with build_lock(out_dir):
         manifest = Manifest.read(out_dir)
         options = (strict, pdf_variant, subset_fonts)
-        pending = _pending(project, audience_ids, topic_ids, format_list, roots, config, options)
+        pending = _pending(
+            project, audience_ids, topic_ids, format_list, roots, config, options, then
+        )
         if not force:
             pending = _skip_unchanged(pending, manifest, format_list, result, report)
         done = len(audience_ids) - len(pending)
@@ -227,25 +242,81 @@ def _pending(
     roots: TemplateRoots,
     config: Config,
     options: tuple[bool, str | None, bool],
+    then: Edition | None = None,
 ) -> list[tuple[Job, str]]:
     """Assemble each audience's briefing and key it on everything its documents depend on.
 
-    ``options`` are the build's ``strict``, ``pdf_variant`` and ``subset_fonts``.
+    ``options`` are the build's ``strict``, ``pdf_variant`` and ``subset_fonts``; ``then`` the
+    edition each document's changes are counted from.
     """
     strict, pdf_variant, subset = options
     fonts = config.output / CACHE_FOLDER if subset else None
     trees: dict[Path, str] = {}
     pending = []
+    now = snapshot(project)
+    edition = matching_edition(config.root, now)
     for audience_id in audience_ids:
         briefing = assemble_briefing(project, audience_id, topic_ids)
+        if then is not None:
+            briefing = with_changes(briefing, project, then, now, topic_ids)
         variant = pdf_variant or briefing.audience.pdf_variant
         created = creation_time(briefing)
-        job = Job(briefing, formats, roots, created, config.root, strict, variant, fonts, subset)
+        settings, templates = digests(config, briefing.audience, trees)
+        since = then.name if then is not None else None
+        provenance = Provenance(
+            edition, since, tuple(topic_ids), settings, templates, cited_sources(project, briefing)
+        )
+        job = Job(
+            briefing,
+            formats,
+            roots,
+            created,
+            config.root,
+            strict,
+            variant,
+            fonts,
+            subset,
+            provenance,
+        )
         folders = roots.roots(Path(briefing.audience.folder))
-        choices = [formats, job.created.isoformat(), strict, job.pdf_variant]
+        choices = [formats, job.created.isoformat(), strict, job.pdf_variant, edition]
         key = job_key(briefing, choices + ([] if subset else ["whole fonts"]), folders, trees)
         pending.append((job, key))
     return pending
+
+
+def digests(config: Config, audience: Audience, trees: dict[Path, str]) -> tuple[str, str]:
+    """Digests of the settings a document prints (title, organisation, dates, contact: not
+    where folders are) and of an audience's template folders, for its manifest.
+
+    ``trees`` remembers each folder's digest across audiences (and the cache key's).
+    """
+    printed = config.settings.model_dump(exclude={*FOLDERS, "audiences", "since"})
+    settings = json.dumps(fingerprint(printed), sort_keys=True)
+    roots = TemplateRoots(shared=config.templates, user=config.user_templates)
+    digest = hashlib.sha256()
+    for folder in roots.roots(Path(audience.folder)):
+        if folder not in trees:
+            trees[folder] = tree_digest(folder)
+        digest.update(trees[folder].encode())
+    return hashlib.sha256(settings.encode()).hexdigest(), digest.hexdigest()
+
+
+def cited_sources(project: Project, briefing: Briefing) -> tuple[tuple[str, str, str], ...]:
+    """(id, title, standing) of every source the briefing's points cite, shown or not: a point
+    is never marked below a source it cites, so their titles are within its ceiling."""
+    cited = dict.fromkeys(ref.seed for p in briefing.points() for ref in p.sources)
+    seeds = (project.seed(seed_id) for seed_id in cited)
+    return tuple((s.id, s.title, s.standing) for s in seeds if s is not None)
+
+
+def _since_edition(config: Config, given: str | None) -> Edition | None:
+    """The edition a build counts changes from: ``--since``, else the settings' ``since``."""
+    name = given or config.settings.since
+    if not name:
+        return None
+    path = locate(config.root, name, from_settings=not given)
+    return read_edition(path, config.root)
 
 
 def _skip_unchanged(
@@ -314,13 +385,18 @@ def _run(
     report = progress or (lambda done, total, label: None)
     if workers <= 1:
         results = []
-        for job, _ in pending:
-            results.append(render_job(job))
-            done += 1
-            report(done, total, f"{job.briefing.audience.id}: rendered")
+        with _rendering():
+            for job, _ in pending:
+                results.append(render_job(job))
+                done += 1
+                report(done, total, f"{job.briefing.audience.id}: rendered")
         return results
-    with ProcessPoolExecutor(max_workers=workers, initializer=_worker_start) as pool:
-        futures = {pool.submit(render_job, job): i for i, (job, _) in enumerate(pending)}
+    engine = any(_lays_out(job) for job, _ in pending)
+    with ProcessPoolExecutor(
+        max_workers=workers, initializer=_worker_start, initargs=(engine,)
+    ) as pool:
+        order = _slowest_first([job for job, _ in pending])
+        futures = {pool.submit(render_job, pending[i][0]): i for i in order}
         slots: list[Rendered | None] = [None] * len(pending)
         for future in as_completed(futures):
             rendered = future.result()  # a worker's BriefingError is re-raised here, intact
@@ -330,10 +406,18 @@ def _run(
         return [r for r in slots if r is not None]
 
 
-def _worker_start() -> None:
-    """A worker lives no longer than its build, and never holds the build's lock."""
+def _worker_start(engine: bool = False) -> None:
+    """A worker lives no longer than its build, and never holds the build's lock.
+
+    It imports WeasyPrint before its first job when the build lays anything out, then renders
+    as ``_rendering`` does, for the rest of its life (the build's).
+    """
     release_inherited_locks()
     tie_to_parent()
+    if engine:
+        with contextlib.suppress(Exception):  # the job reports a broken engine itself
+            import weasyprint  # noqa: F401
+    _WORKER.enter_context(_rendering())
 
 
 def render_job(job: Job) -> Rendered:
@@ -349,7 +433,9 @@ def render_job(job: Job) -> Rendered:
         pages, page = layout.page_count, layout.html
         if "pdf" in job.formats:
             warnings.extend(preflight_warnings(layout, briefing))
-            pdf = write_pdf_bytes(layout, job.created, job.pdf_variant)
+            trimmed = tuple(o.ref for o in briefing.omitted if o.reason == "budget")
+            provenance = replace(job.provenance, budget_cut=trimmed)
+            pdf = write_pdf_bytes(layout, job.created, job.pdf_variant, (briefing, provenance))
             warnings.extend(w for w in layout.warnings if w not in warnings)
     if not briefing.sections:
         warnings.append(
@@ -395,3 +481,52 @@ def preflight_warnings(layout: Layout, briefing: Briefing) -> list[str]:
     name = f"{briefing.audience.id}.pdf"
     findings = check_pages(layout.document, min_fill=briefing.audience.preflight.min_fill)
     return [f"preflight: {name} {finding.message}" for finding in findings]
+
+
+# --- How documents render: garbage collection, shared fonts, order ----------------------------
+
+# WeasyPrint makes millions of small objects that live until their page is done; at the default
+# thresholds (700, 10, 10) the collector scans them again and again for cycles that are not
+# there. Collected this rarely, layout takes less time for a few MiB more.
+RELAXED_GC = (50_000, 20, 100)
+_WORKER = contextlib.ExitStack()  # what a worker process keeps open until it ends
+
+
+@contextlib.contextmanager
+def _rendering() -> Iterator[None]:
+    """Render the documents inside with the collector relaxed and one font configuration.
+
+    What exists already (imports, the project) is frozen out of the collector's sight; both are
+    put back afterwards, so a library caller's process is left as it was. Neither changes a
+    byte of the output.
+    """
+    threshold = gc.get_threshold()
+    gc.freeze()
+    gc.set_threshold(*RELAXED_GC)
+    try:
+        with sharing_fonts():
+            yield
+    finally:
+        gc.set_threshold(*threshold)
+        gc.unfreeze()
+
+
+def _lays_out(job: Job) -> bool:
+    """Whether a job needs the layout engine: a PDF, or a page budget to fit."""
+    return "pdf" in job.formats or job.briefing.audience.page_budget is not None
+
+
+def _slowest_first(jobs: Sequence[Job]) -> list[int]:
+    """The jobs' indexes, the slowest first, so that the long pole does not start last.
+
+    Longest-processing-time-first: cost grows with the points a document prints, and a page
+    budget lays it out several times (three passes is typical for the book's fact sheet).
+    """
+
+    def cost(index: int) -> float:
+        job = jobs[index]
+        points = sum(1 for _ in job.briefing.points())
+        passes = 3 if job.briefing.audience.page_budget is not None else 1
+        return (points + 10) * passes if _lays_out(job) else points
+
+    return sorted(range(len(jobs)), key=lambda i: (-cost(i), i))

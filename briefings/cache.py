@@ -28,6 +28,7 @@ from .model import Briefing, Omission
 MANIFEST_NAME = ".briefing-manifest.json"
 MAX_MANIFEST_BYTES = 16 * 1024 * 1024
 MAX_HASHED_BYTES = 32 * 1024 * 1024  # larger than any template or font we would read
+TEXT_SUFFIXES = frozenset({".html", ".css", ".yaml", ".yml", ".svg", ".json", ".md", ".txt"})
 
 
 def fingerprint(value: Any) -> Any:
@@ -76,7 +77,7 @@ def tree_digest(folder: Path) -> str:
         folders[:] = sorted(f for f in folders if not f.startswith("."))
         for name in sorted(f for f in files if not f.startswith(".")):
             path = Path(top, name)
-            digest.update(f"{path.relative_to(folder)}\n".encode())
+            digest.update(os.fsencode(path.relative_to(folder)) + b"\n")  # any name, as bytes
             digest.update(_file_digest(path))
     return digest.hexdigest()
 
@@ -90,6 +91,9 @@ def _file_digest(path: Path) -> bytes:
             return f"{status.st_mode} {status.st_size} {status.st_mtime_ns}".encode()
         digest = hashlib.sha256()
         with path.open("rb") as handle:
+            if path.suffix in TEXT_SUFFIXES:  # read as text: a BOM or CRLF changes nothing
+                data = handle.read().removeprefix(b"\xef\xbb\xbf").replace(b"\r\n", b"\n")
+                digest.update(data)
             for chunk in iter(lambda: handle.read(1 << 20), b""):
                 digest.update(chunk)
         return digest.digest()

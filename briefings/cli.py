@@ -199,6 +199,13 @@ def cli() -> None:
     metavar="pdf/ua-1|pdf/a-3b|none",
     help="PDF standard for every audience (default: each profile's, pdf/ua-1: tagged).",
 )
+@click.option(
+    "--since",
+    metavar="EDITION",
+    shell_complete=_complete("edition"),
+    help="Say in each document what changed since this edition (a name in editions/, or a "
+    "file); default: briefing.yaml's since.",
+)
 @_project_options
 def build(
     audiences: tuple[str, ...],
@@ -210,6 +217,7 @@ def build(
     force: bool,
     jobs: int | None,
     pdf_variant: str | None,
+    since: str | None,
     quiet: bool,
     verbose: bool,
     **layout: Any,
@@ -221,6 +229,7 @@ def build(
       briefing build
       briefing build -a principal,staff -f pdf
       briefing build -a staff -t kosovo -t energy -o /tmp/out --explain
+      briefing build --since 2016-11-25
     """
     from .builder import build_project
     from .reporting import build_lines
@@ -238,6 +247,7 @@ def build(
             jobs=jobs,
             progress=_progress(out),
             pdf_variant=pdf_variant,
+            since=since,
         )
     for warning in result.warnings:
         out.warn(warning)
@@ -488,6 +498,106 @@ def sources(
     missing = sum(len(seed.uncited) for seed in coverage)
     if strict and missing:
         raise click.ClickException(f"{missing} paragraph(s) cited by no point (--strict)")
+
+
+@cli.command()
+@click.argument("name", required=False)
+@_project_options
+def publish(name: str | None, quiet: bool, verbose: bool, **layout: Any) -> None:
+    """Record the book as it stands as an edition, editions/NAME.json (default NAME: the
+    information date), to commit and to build changes since (`build --since NAME`).
+
+    An edition holds, per point, its marking, the audiences it reaches and digests of what is
+    printed of it. An edition is never overwritten; a book that does not validate is not
+    published.
+
+    \b
+    Examples:
+      briefing publish
+      briefing publish week-48
+    """
+    from .editions import publish as publish_edition
+    from .errors import relative
+
+    out = Reporter(quiet, verbose)
+    config = _config(**layout)
+    with _library_errors():
+        path, edition = publish_edition(config.project(), config.root, name)
+    reached = sum(1 for p in edition.points.values() if p.audiences)
+    out.result(
+        f"published {relative(path, Path.cwd())}: edition {edition.name!r}, "
+        f"{_count(edition.points, 'point')} ({reached} in at least one document), "
+        f"information as of {edition.information_date}"
+    )
+
+
+@cli.command()
+@click.argument("old", metavar="EDITION", shell_complete=_complete("edition"))
+@click.argument("new", metavar="[EDITION]", required=False, shell_complete=_complete("edition"))
+@_names_option("audience", "Audience to report (repeat or comma list; default all).")
+@click.option("--json", "as_json", is_flag=True, help="Print JSON instead of lines.")
+@_project_options
+def diff(
+    old: str,
+    new: str | None,
+    audiences: tuple[str, ...],
+    as_json: bool,
+    quiet: bool,
+    verbose: bool,
+    **layout: Any,
+) -> None:
+    """Say, per audience, which points are new, changed or withdrawn between an edition and the
+    project now, or between two editions: what `build --since` prints in each document.
+
+    \b
+    Examples:
+      briefing diff 2016-11-25
+      briefing diff 2016-11-25 week-48 -a principal --json
+    """
+    import json
+
+    from .editions import diff_report
+    from .reporting import diff_lines
+
+    out = Reporter(quiet, verbose)
+    config = _config(**layout, audiences=audiences)
+    with _library_errors():
+        report = diff_report(config, old, new)
+    if as_json:
+        click.echo(json.dumps(report, indent=1, ensure_ascii=False))
+        return
+    for line in diff_lines(report):
+        out.result(line)
+
+
+@cli.command()
+@click.argument("pdf", metavar="FILE.pdf", type=click.Path(dir_okay=False, path_type=Path))
+@_project_options
+def verify(pdf: Path, quiet: bool, verbose: bool, **layout: Any) -> None:
+    """Tell whether a PDF built by briefings is still current: compare the build manifest it
+    carries with the project now. Exit 0 current, 1 stale (its changed, withdrawn, re-marked
+    and new points are listed), 2 when it cannot be verified.
+
+    \b
+    Examples:
+      briefing verify output/principal.pdf
+      briefing verify ~/Downloads/staff.pdf -C ~/briefings
+    """
+    from .provenance import verify as check_pdf
+    from .reporting import verify_lines
+
+    out = Reporter(quiet, verbose)
+    config = _config(**layout)
+    try:
+        project = config.project()
+        verdict = check_pdf(pdf, project, config.root)
+    except BriefingError as exc:
+        click.echo(f"Error: {printable(str(exc))}", err=True)
+        raise click.exceptions.Exit(2) from None
+    for line in verify_lines(verdict, pdf, Path.cwd()):
+        out.result(line)
+    if not verdict.current:
+        raise click.exceptions.Exit(1)
 
 
 def main() -> None:

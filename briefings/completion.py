@@ -30,6 +30,8 @@ def complete_names(ctx: click.Context, kind: str, incomplete: str) -> list[str]:
 
 def project_names(start: Path | None, kind: str, **options: Any) -> list[str]:
     """Return the sorted names of one kind (topic, audience, seed, point) found in a project."""
+    if kind == "edition":
+        return sorted(p.stem for p in (find_root(start) / "editions").glob("*.json"))
     content, seeds, templates = _folders(start, options)
     if kind == "topic":
         return sorted(p.stem for p in content.glob("*.yaml"))

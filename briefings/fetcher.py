@@ -15,6 +15,7 @@ from weasyprint.urls import URLFetcher, URLFetcherResponse
 
 MAX_RESOURCE_BYTES = 16 * 1024 * 1024
 MAX_IMAGE_PIXELS = 40_000_000  # 8000 × 5000: more than a page at 600 dpi; 160 MB decoded
+_FONT_SIGNATURES = (b"\x00\x01\x00\x00", b"OTTO", b"true", b"wOFF", b"wOF2", b"ttcf")
 
 
 class ConfinedFetcher(URLFetcher):
@@ -70,8 +71,9 @@ class ConfinedFetcher(URLFetcher):
 
 
 def _pixels(data: bytes) -> int:
-    """Width × height of a PNG, JPEG, GIF or WebP from its header alone (0 if not an image)."""
-    if not data.startswith((b"\x89PNG", b"\xff\xd8", b"GIF8", b"RIFF")):
+    """Width × height of a raster image in any format Pillow reads (as WeasyPrint decodes with
+    it), from its header alone; 0 if Pillow does not take it for an image (an SVG, a font)."""
+    if data.startswith(_FONT_SIGNATURES):  # the common case: no need to ask every decoder
         return 0
     import io
     import warnings
@@ -81,7 +83,7 @@ def _pixels(data: bytes) -> int:
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")  # the size is all we read; the decision is ours
         try:
-            with Image.open(io.BytesIO(data)) as image:
+            with Image.open(io.BytesIO(data)) as image:  # reads the header, decodes nothing
                 width, height = image.size
         except Image.DecompressionBombError:
             return MAX_IMAGE_PIXELS + 1

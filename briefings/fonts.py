@@ -29,6 +29,7 @@ from .fontcache import FontCache
 from .model import Briefing
 
 _CMAPS: dict[str, frozenset[int]] = {}
+MAX_FONT_BYTES = 32 * 1024 * 1024  # a font with every CJK glyph is ~20 MB; the bundled are < 2 MB
 _FORMAT = "briefings-subset-2"  # change when the subsetting options change
 _FONT_URL = re.compile(
     r"""url\(\s*["']?([^"')]+\.(?:ttf|otf|woff2?))["']?\s*\)(\s*format\(\s*["']?[\w-]+["']?\s*\))?"""
@@ -114,7 +115,7 @@ def _data_url(path: Path) -> str:
     """A whole font file as a ``data:`` URL, with its format."""
     kind = {"ttf": "truetype", "otf": "opentype", "woff": "woff", "woff2": "woff2"}
     suffix = path.suffix.lstrip(".").lower()
-    data = base64.b64encode(path.read_bytes()).decode()
+    data = base64.b64encode(read_font(path)).decode()
     return f'url("data:font/{suffix};base64,{data}") format("{kind[suffix]}")'
 
 
@@ -130,11 +131,33 @@ def faces(sheets: Iterable[tuple[Path, str]]) -> list[Face]:
 
 
 def resolve_font(folder: Path, name: str) -> Path:
-    """The font file a stylesheet names, which must lie inside the stylesheet's folder."""
-    path = (folder / name).resolve()
-    if not path.is_relative_to(folder.resolve()) or not path.is_file():
+    """The font file a stylesheet names, which must lie inside the stylesheet's folder and be
+    no larger than a font (judged before it is read)."""
+    try:
+        path = (folder / name).resolve()
+        found = path.is_relative_to(folder.resolve()) and path.is_file()
+        size = path.stat().st_size if found else 0
+    except (OSError, RuntimeError):
+        found = False
+    if not found:
         raise TemplateError(f"{folder / name}: font file not found inside its template folder")
+    if size > MAX_FONT_BYTES:
+        raise TemplateError(
+            f"{folder / name}: font file is {size:,} bytes; the limit is {MAX_FONT_BYTES:,}"
+        )
     return path
+
+
+def read_font(path: Path) -> bytes:
+    """A font file's bytes, no more than ``MAX_FONT_BYTES`` (it may have grown since)."""
+    try:
+        with path.open("rb") as file:
+            data = file.read(MAX_FONT_BYTES + 1)
+    except OSError as exc:
+        raise TemplateError(f"{path}: cannot read the font file ({exc.strerror})") from None
+    if len(data) > MAX_FONT_BYTES:
+        raise TemplateError(f"{path}: font file is larger than {MAX_FONT_BYTES:,} bytes")
+    return data
 
 
 def page_characters(html: str, css: str) -> frozenset[int]:
@@ -191,7 +214,7 @@ def subset_face(
     face: Face, codepoints: frozenset[int], features: tuple[str, ...], cache: FontCache
 ) -> bytes:
     """Return the face cut down to the code points, from the cache when it has it."""
-    data = face.path.read_bytes()
+    data = read_font(face.path)
     key = _key(data, face.family, codepoints, features)
 
     def make() -> bytes:
@@ -263,7 +286,7 @@ def _cmap(path: Path) -> frozenset[int]:
     """The code points a font file maps, read once per content."""
     from fontTools.ttLib import TTFont, TTLibError
 
-    data = path.read_bytes()
+    data = read_font(path)
     digest = hashlib.sha256(data).hexdigest()
     if digest not in _CMAPS:
         try:

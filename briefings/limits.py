@@ -1,11 +1,12 @@
 """Limits: work + a time budget → its result, or a clear error once the budget is spent.
 
-Two tools, for two places. ``deadline`` interrupts work in the main thread of a process with a
+Three tools, for two places. ``deadline`` interrupts work in the main thread of a process with a
 repeating alarm (signals reach only the main thread), which is where a build's documents are
 rendered: in its worker processes, or in the calling process when it runs alone. ``run_isolated``
 runs work in a fresh process of its own and kills it when the time is up, so a limit holds for a
-caller in any thread (the preview's watcher and request threads): a runaway template or layout
-cannot hang the caller, whatever it does.
+caller in any thread: a runaway template or layout cannot hang the caller, whatever it does.
+``WarmWorker`` does the same in a long-lived process that keeps its imports between calls (the
+preview's builds), replaced by a fresh one when a call is stopped.
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ from __future__ import annotations
 import contextlib
 import ctypes
 import ctypes.util
+import gc
 import multiprocessing
 import os
 import signal
@@ -26,6 +28,7 @@ from .errors import BriefingError, RenderError, TemplateError
 T = TypeVar("T")
 _PR_SET_PDEATHSIG = 1  # from <sys/prctl.h>
 _KILL_GRACE = 2.0  # seconds a killed worker has to go before it is killed harder
+_WARM_UP_SECONDS = 120.0  # a warm worker's start-up, not counted in any call's limit
 
 
 class _Timeout(BaseException):
@@ -123,8 +126,11 @@ def run_isolated(function: Callable[..., T], *args: Any, seconds: float, what: s
     return value  # recv() is untyped (Any); the child sent a T
 
 
-def _child(send: Any, function: Callable[..., Any], args: tuple[Any, ...]) -> None:
-    tie_to_parent()
+def _child(
+    send: Any, function: Callable[..., Any], args: tuple[Any, ...], *, close: bool = True
+) -> None:
+    if close:  # a fresh process of run_isolated; a WarmWorker's is tied already
+        tie_to_parent()
     try:
         result = (True, function(*args))
     except BriefingError as exc:
@@ -133,7 +139,8 @@ def _child(send: Any, function: Callable[..., Any], args: tuple[Any, ...]) -> No
         result = (False, BriefingError(f"{type(exc).__name__}: {exc}"))
     with contextlib.suppress(BrokenPipeError):
         send.send(result)
-    send.close()
+    if close:
+        send.close()
 
 
 def _end(worker: multiprocessing.process.BaseProcess) -> None:
@@ -144,3 +151,100 @@ def _end(worker: multiprocessing.process.BaseProcess) -> None:
     if worker.is_alive():
         worker.kill()
         worker.join()
+
+
+class WarmWorker:
+    """A long-lived process that runs calls one at a time, each within a time limit.
+
+    ``run_isolated`` with the start-up paid once: the process is spawned on first use, runs
+    ``warm_up`` (imports, say) and then waits for calls, so a call costs only its own work. A
+    call that runs over its limit is stopped by killing the process, exactly as ``run_isolated``
+    does, and the next call starts a fresh one; so does a call after the process died. Safe to
+    call from any thread; calls wait for each other.
+    """
+
+    def __init__(self, what: str, warm_up: Callable[[], None] | None = None) -> None:
+        self.what = what
+        self.warm_up = warm_up
+        self._lock = threading.Lock()
+        self._process: multiprocessing.process.BaseProcess | None = None
+        self._connection: Any = None
+        self._ready = False
+
+    def start(self) -> None:
+        """Start the process now (it warms up while the caller does other work)."""
+        with self._lock:
+            self._ensure()
+
+    def call(self, function: Callable[..., T], *args: Any, seconds: float) -> T:
+        """Run ``function(*args)`` in the process; return its result or raise its error."""
+        with self._lock:
+            self._ensure()
+            connection = self._connection
+            if not self._ready:  # the start-up is not the call's: it has a limit of its own
+                self._ready = connection.poll(_WARM_UP_SECONDS) and connection.recv() == "ready"
+                if not self._ready:
+                    self._close()
+                    raise RenderError(f"{self.what}: its worker process did not start")
+            try:
+                connection.send((function, args))
+                answered = connection.poll(seconds)
+            except (OSError, EOFError):
+                answered = True  # the process is gone: recv() below says so
+            if not answered:
+                self._close()
+                raise RenderError(
+                    f"{self.what} took longer than {seconds:g} s and was stopped; is a template, "
+                    "an SVG or a table running away?"
+                )
+            try:
+                ok, value = connection.recv()
+            except (OSError, EOFError):
+                self._close()
+                raise RenderError(
+                    f"{self.what} stopped without an answer (its process died)"
+                ) from None
+        if not ok:
+            raise value
+        return value  # recv() is untyped (Any); the process sent a T
+
+    def close(self) -> None:
+        """End the process."""
+        with self._lock:
+            self._close()
+
+    def _ensure(self) -> None:
+        if self._process is not None and self._process.is_alive():
+            return
+        self._close()
+        context = multiprocessing.get_context("spawn")  # never forked from a threaded caller
+        ours, theirs = context.Pipe()
+        process = context.Process(target=_serve, args=(theirs, self.warm_up), daemon=True)
+        process.start()
+        theirs.close()
+        self._process, self._connection, self._ready = process, ours, False
+
+    def _close(self) -> None:
+        if self._connection is not None:
+            self._connection.close()  # a waiting process sees the end of its pipe and exits
+            self._connection = None
+        if self._process is not None:
+            _end(self._process)
+            self._process = None
+
+
+def _serve(connection: Any, warm_up: Callable[[], None] | None) -> None:
+    """The loop of a ``WarmWorker`` process: answer each call until the pipe closes."""
+    tie_to_parent()
+    if warm_up is not None:
+        with contextlib.suppress(Exception):  # a failed warm-up only makes the first call slower
+            warm_up()
+    gc.freeze()  # what the imports made lives as long as the process: never scan it again
+    with contextlib.suppress(OSError):
+        connection.send("ready")
+    while True:
+        try:
+            function, args = connection.recv()
+        except (OSError, EOFError):
+            return
+        _child(connection, function, args, close=False)

@@ -91,7 +91,8 @@ def load_project_with_positions(
 ) -> tuple[Project, Positions]:
     """Like ``load_project``, and return each parsed file too, to place later messages."""
     root_path = Path(root).resolve()
-    collector = Collector(root_path)
+    given = [root_path / folder for folder in (content, seeds, templates) if folder]
+    collector = Collector(root_path, given)  # the caller's folders may lie outside the project
     settings = load_settings(root_path, collector)
     content_dir = root_path / (content or settings.content)
     seed_dir = root_path / (seeds or settings.seeds)

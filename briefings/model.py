@@ -262,6 +262,11 @@ class Audience(_Frozen):
         description="pdf/ua-1: tagged for assistive technology (the default); pdf/a-3b: for "
         "archiving; none: a plain PDF. `build --pdf-variant` overrides it for every audience.",
     )
+    attach_manifest: bool = Field(
+        default=True,
+        description="Attach the build manifest (the points, their digests and the sources, as "
+        "JSON) to the PDF, for `briefing verify`. The XMP provenance is written either way.",
+    )
     id: str = Field(default="", exclude=True)
     folder: str = Field(default="", exclude=True)
 
@@ -284,6 +289,13 @@ class Settings(_Frozen):
     templates: str = "templates"
     user_templates: str | None = None
     output: str = "output"
+    since: (
+        Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$")] | None
+    ) = Field(
+        default=None,
+        description="Build every document with its changes since this edition "
+        "(editions/<name>.json); `build --since` overrides it.",
+    )
 
 
 class Project(_Frozen):
@@ -345,6 +357,31 @@ class Section(_Frozen):
     points: tuple[Point, ...]
 
 
+class Changes(_Frozen):
+    """What changed for one audience since an edition (``briefings.editions.compare``)."""
+
+    since: str
+    since_date: str
+    new: tuple[str, ...] = ()  # point refs
+    changed: tuple[tuple[str, tuple[str, ...]], ...] = ()  # (ref, what: headline, text, marking)
+    withdrawn: tuple[tuple[str, str, Marking], ...] = ()  # (ref, headline then, marking then)
+
+    def status(self, ref: str) -> str | None:
+        """'new', 'changed' or None for a point printed now."""
+        if ref in self.new:
+            return "new"
+        return "changed" if any(r == ref for r, _ in self.changed) else None
+
+    def what(self, ref: str) -> tuple[str, ...]:
+        """What changed in a point: headline, text, marking (empty if it did not)."""
+        return next((what for r, what in self.changed if r == ref), ())
+
+    @property
+    def empty(self) -> bool:
+        """Nothing new, changed or withdrawn."""
+        return not (self.new or self.changed or self.withdrawn)
+
+
 class Briefing(_Frozen):
     """The result of assembly for one audience: what is in, in order, and what was left out."""
 
@@ -357,6 +394,7 @@ class Briefing(_Frozen):
     information_date: dt.date
     country_data: CountryData | None = None  # only the rows this audience may see
     front: Front | None = None  # its bottom line only if within the ceiling
+    changes: Changes | None = None  # with `build --since EDITION`
 
     def points(self) -> tuple[Point, ...]:
         """Every included point, in reading order."""

@@ -1,13 +1,16 @@
-"""Preview: a project folder → its briefings served on 127.0.0.1, rebuilt whenever a file changes.
+"""Preview: a project folder → its briefings served on 127.0.0.1, rebuilt as soon as a file changes.
 
-Builds the HTML into a temporary folder (never the project's output folder), serves it with the
-standard library's HTTP server, and polls the modification times of the content, seeds and
-template folders and of ``briefing.yaml``. On a change it rebuilds, each build in a process of
-its own with a time limit (``limits.run_isolated``), so a runaway template or layout is stopped
-with a message and the server keeps serving; each served page carries a
-small script (added when serving, never written to disk) that polls ``/__version`` and reloads
-the page when a build finishes. ``/<audience>.pdf`` builds that PDF on request. A build that
-fails leaves the server running and shows the error in place of the page until it is fixed.
+Builds the HTML into a temporary folder (never the project's output folder), one folder per
+audience, and serves it with the standard library's HTTP server. File-system events (``watch``)
+say when a file under the content, seeds or template folders, or ``briefing.yaml``, changes;
+then the audiences whose pages are open are rebuilt first, and the others after, one at a time,
+in a second process. Every build runs in a warm worker process with a time limit
+(``limits.WarmWorker``), so a runaway template or layout is stopped with a message, its process
+replaced, and the server keeps serving. Each served page carries a small script (added when
+serving, never written to disk) that listens on ``/__events`` and reloads the page when its
+audience has been rebuilt: the server pushes, nothing polls. ``/<audience>.pdf`` builds that PDF
+on request. A build that fails leaves the server running and shows the error in place of the
+page until it is fixed.
 """
 
 from __future__ import annotations
@@ -19,31 +22,30 @@ import re
 import shutil
 import tempfile
 import threading
+import time
 from collections.abc import Callable, Mapping, Sequence
 from http import HTTPStatus
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
+from urllib.parse import parse_qs
 
 from .config import SETTINGS_FILE, find_root, load_config
 from .errors import BriefingError, SelectionError
-from .limits import run_isolated
+from .limits import WarmWorker
+from .watch import Watcher
 
 HOST = "127.0.0.1"
 BUILD_SECONDS = 180.0  # a preview build (or PDF) running longer is stopped
-POLL_SECONDS = 0.5
+POLL_SECONDS = 0.5  # where the system gives no file-system events
+SETTLE_SECONDS = 0.03  # an editor may save in several writes: build after the last
+KEEP_ALIVE_SECONDS = 15.0  # a comment on the event stream, so a closed page is noticed
+INDEX = ""  # the page at /, which reloads after any build
 _DOCUMENT = re.compile(r"^/([a-z0-9]+(?:-[a-z0-9]+)*)\.(html|pdf)$")
 _RELOAD = """<script>
 (function () {{
-  var seen = "{version}";
-  function poll() {{
-    fetch("/__version", {{cache: "no-store"}})
-      .then(function (r) {{ return r.text(); }})
-      .then(function (v) {{ if (v !== seen) {{ location.reload(); }} }})
-      .catch(function () {{}})
-      .finally(function () {{ setTimeout(poll, {interval}); }});
-  }}
-  setTimeout(poll, {interval});
+  var events = new EventSource("/__events?page={page}&seen={version}");
+  events.addEventListener("reload", function () {{ events.close(); location.reload(); }});
 }})();
 </script>
 """
@@ -71,22 +73,35 @@ class Preview:
         self.port = port
         self.audiences = tuple(audiences)
         self.topics = tuple(topics)
-        self.interval = interval
+        self.interval = interval  # polling period, where there are no file-system events
         self.log = log or (lambda line: None)
-        self.version = 0
-        self.error: str | None = None
-        self.documents: tuple[str, ...] = ()
-        self._lock = threading.Lock()
+        self.version = 0  # one more after every build
+        self.errors: dict[str, str] = {}  # audience (INDEX: the whole project) → its error
+        self.documents: tuple[str, ...] = self.audiences  # all of the project's, once built
+        self._versions: dict[str, int] = {}  # audience → builds of it so far
+        self._generation = 0  # one more for every settled change
+        self._built: dict[str, int] = {}  # audience → the generation it was last built at
+        self._claimed: set[str] = set()  # audiences being built now
+        self._viewers: dict[str, int] = {}  # page → event streams open on it
+        self._changed_at: float | None = None
+        self._state = threading.Condition()
         self._stop = threading.Event()
+        self._front = WarmWorker("the preview build", _warm_up)  # the open pages; PDFs
+        self._back = WarmWorker("the preview build", _warm_up)  # the other audiences
+        self._watcher = Watcher(self._on_change, interval)
         self._folder: Path | None = None
         self._server: ThreadingHTTPServer | None = None
         self._threads: list[threading.Thread] = []
-        self._seen: dict[str, tuple[int, int]] = {}
 
     @property
     def url(self) -> str:
         """The address the preview is served at."""
         return f"http://{HOST}:{self.port}/"
+
+    @property
+    def error(self) -> str | None:
+        """The first build error still standing, if any."""
+        return next(iter(self.errors.values()), None)
 
     def start(self) -> str:
         """Build once, start serving and watching; return the URL."""
@@ -101,14 +116,15 @@ class Preview:
         self.port = self._server.server_address[1]
         self._folder = Path(tempfile.mkdtemp(prefix="briefing-preview-"))
         try:
-            self._seen = self._snapshot()
+            self._watch_folders()
             self.rebuild(first=True)
+            self._back.start()  # warms up while the first page is read
         except BaseException:
             self._server.server_close()
             self._server = None
             self._cleanup()
             raise
-        for target in (self._server.serve_forever, self._watch):
+        for target in (self._server.serve_forever, self._front_loop, self._back_loop):
             thread = threading.Thread(target=target, daemon=True)
             thread.start()
             self._threads.append(thread)
@@ -117,6 +133,9 @@ class Preview:
     def stop(self) -> None:
         """Stop serving and watching, and remove the temporary build folder."""
         self._stop.set()
+        with self._state:
+            self._state.notify_all()
+        self._watcher.stop()
         if self._server is not None:
             self._server.shutdown()
             self._server.server_close()
@@ -137,123 +156,259 @@ class Preview:
             pass
 
     def rebuild(self, *, first: bool = False) -> None:
-        """Build the HTML again; keep the error to show it if the build fails."""
-
-        assert self._folder is not None
-        with self._lock:
-            try:
-                result = self._build(("html",), self.audiences)
-            except SelectionError:
-                if first:
-                    raise
-                self.error = "an audience or topic named on the command line no longer exists"
-            except BriefingError as exc:
-                self.error = str(exc)
-            else:
-                self.error = None
-                self.documents = tuple(
-                    dict.fromkeys(d.audience for d in result.documents if d.format == "html")
-                )
-                for warning in result.warnings:
-                    self.log(f"warning: {warning}")
-            self.version += 1
-        if self.error:
-            self.log(f"build failed:\n{self.error}")
-        elif not first:
-            self.log(f"rebuilt {len(self.documents)} document(s)")
+        """Build every audience's HTML again, now; keep each error to show it."""
+        with self._state:
+            generation = self._generation
+        self._build(self._front, self.audiences, generation, first=first)
 
     def build_pdf(self, audience: str) -> bytes:
         """Build one audience's PDF now and return it."""
         assert self._folder is not None
-        with self._lock:
-            self._build(("pdf",), (audience,))
-            return (self._folder / f"{audience}.pdf").read_bytes()
-
-    def _build(self, formats: tuple[str, ...], audiences: Sequence[str]) -> Any:
-        """Build into the preview's folder, in a process of its own, within the time limit."""
-        request = (self.start_folder, self.options, tuple(audiences), self.topics, formats)
-        return run_isolated(
-            _build_into, *request, self._folder, seconds=self.limit, what="the preview build"
-        )
+        folder = self._folder / ".pdf"
+        request = (self.start_folder, self.options, (audience,), self.topics, ("pdf",), folder)
+        _, outcomes = self._front.call(_build_each, *request, seconds=self.limit)
+        ok, value = outcomes[audience]
+        if not ok:
+            raise value
+        return (folder / audience / f"{audience}.pdf").read_bytes()
 
     def page(self, audience: str) -> bytes | None:
         """Return the served HTML of one audience, reload script included, or None."""
         if self._folder is None or audience not in self.documents:
             return None
-        with self._lock:
-            try:
-                text = (self._folder / f"{audience}.html").read_text(encoding="utf-8")
-            except OSError:
-                return None
-            version = self.version
-        return _with_reload(text, version, self.interval).encode("utf-8")
+        with self._state:
+            version = self._versions.get(audience, 0)
+        try:
+            text = (self._folder / audience / f"{audience}.html").read_text(encoding="utf-8")
+        except OSError:
+            return None
+        return _with_reload(text, audience, version).encode("utf-8")
 
-    def _watch(self) -> None:
-        while not self._stop.wait(self.interval):
-            try:
-                current = self._snapshot()
-                if current != self._seen:
-                    self._seen = current
-                    self.rebuild()
-            except Exception as exc:  # one bad edit must not end watching for good
-                self.error = f"{type(exc).__name__}: {exc}"
-                self.log(f"build failed:\n{self.error}")
+    def page_version(self, page: str) -> int:
+        """How many builds the page has seen: the audience's, or all of them for the index."""
+        return self.version if page == INDEX else self._versions.get(page, 0)
 
-    def _snapshot(self) -> dict[str, tuple[int, int]]:
-        """Modification time and size of every file a build reads."""
+    def wait_for_build(self, page: str, seen: int, seconds: float) -> bool:
+        """Wait until the page has been rebuilt since ``seen``; False when the time is up."""
+        with self._state:
+            return (
+                self._state.wait_for(
+                    lambda: self._stop.is_set() or self.page_version(page) != seen, seconds
+                )
+                and not self._stop.is_set()
+            )
+
+    @contextlib.contextmanager
+    def viewing(self, page: str) -> Any:
+        """Count an open page while its event stream lasts: open pages are rebuilt first."""
+        with self._state:
+            self._viewers[page] = self._viewers.get(page, 0) + 1
+        try:
+            yield
+        finally:
+            with self._state:
+                self._viewers[page] -= 1
+
+    # --- Watching and building --------------------------------------------------------------
+
+    def _on_change(self, path: str) -> None:
+        """A watched file changed (called from the watcher's thread)."""
+        with self._state:
+            self._changed_at = time.monotonic()
+            self._state.notify_all()
+
+    def _front_loop(self) -> None:
+        """After each change: rebuild the audiences on screen (all, when no page is open)."""
+        while not self._stop.is_set():
+            with self._state:
+                claimed = self._next_change()
+                if claimed is None:
+                    return
+                viewed, targets, generation = claimed
+            try:
+                self._watch_folders()  # briefing.yaml may name other folders now
+                self._build(self._front, viewed or self.audiences, generation)
+            except Exception as exc:  # a bad edit must never end watching
+                self._record({a: (False, exc) for a in targets or {INDEX}}, generation)
+            finally:
+                with self._state:
+                    self._claimed -= targets
+                    self._state.notify_all()
+
+    def _next_change(self) -> tuple[tuple[str, ...], set[str], int] | None:
+        """Wait (holding the state) for a change to settle; claim what to build first.
+
+        Returns the audiences on screen, those claimed, and the change's generation; None
+        once stopped.
+        """
+        self._state.wait_for(lambda: self._stop.is_set() or self._changed_at is not None)
+        while self._changed_at is not None and not self._stop.is_set():
+            late = self._changed_at + SETTLE_SECONDS - time.monotonic()
+            if late <= 0:
+                break
+            self._state.wait(late)  # a later event moves the start on
+        if self._stop.is_set():
+            return None
+        self._changed_at = None
+        self._generation += 1
+        viewed = tuple(a for a in self.documents if self._viewers.get(a))
+        targets = set(viewed or self.documents)
+        self._state.wait_for(lambda: not (targets & self._claimed) or self._stop.is_set())
+        self._claimed |= targets
+        return viewed, targets, self._generation
+
+    def _back_loop(self) -> None:
+        """Rebuild, one at a time, the audiences a change left behind."""
+        while not self._stop.is_set():
+            with self._state:
+                self._state.wait_for(lambda: self._stop.is_set() or self._behind() is not None)
+                audience = self._behind()
+                if audience is None:
+                    return
+                self._claimed.add(audience)
+                generation = self._generation
+            try:
+                self._build(self._back, (audience,), generation)
+            except Exception as exc:
+                self._record({audience: (False, exc)}, generation)
+            finally:
+                with self._state:
+                    self._claimed.discard(audience)
+                    self._state.notify_all()
+
+    def _behind(self) -> str | None:
+        """An audience built before the latest change and not being built now."""
+        if self._changed_at is not None:
+            return None  # the front loop goes first
+        for audience in self.documents:
+            if self._built.get(audience, -1) < self._generation and audience not in self._claimed:
+                return audience
+        return None
+
+    def _build(
+        self,
+        worker: WarmWorker,
+        audiences: Sequence[str],
+        generation: int,
+        *,
+        first: bool = False,
+    ) -> None:
+        """Build audiences' HTML (all with none named) in a worker, within the time limit."""
+        assert self._folder is not None
+        request = (self.start_folder, self.options, tuple(audiences), self.topics, ("html",))
+        try:
+            known, outcomes = worker.call(_build_each, *request, self._folder, seconds=self.limit)
+        except SelectionError:
+            if first:
+                raise
+            message = "an audience or topic named on the command line no longer exists"
+            outcomes = {a: (False, BriefingError(message)) for a in audiences or (INDEX,)}
+            known = None
+        except BriefingError as exc:  # the project did not load, or the build was stopped
+            outcomes = {a: (False, exc) for a in audiences or self.documents or (INDEX,)}
+            known = None
+        if first:
+            for ok, value in outcomes.values():
+                if not ok and isinstance(value, SelectionError):
+                    raise value
+        self._record(outcomes, generation, known)
+
+    def _record(
+        self,
+        outcomes: Mapping[str, tuple[bool, Any]],
+        generation: int,
+        known: tuple[str, ...] | None = None,
+    ) -> None:
+        """Keep what builds gave, and tell the open pages."""
+        lines = []
+        with self._state:
+            if known is not None:
+                self.documents = known
+                self.errors.pop(INDEX, None)
+            for audience, (ok, value) in outcomes.items():
+                self._built[audience] = max(self._built.get(audience, -1), generation)
+                self._versions[audience] = self._versions.get(audience, 0) + 1
+                if ok:
+                    self.errors.pop(audience, None)
+                    lines += [f"warning: {audience}: {w}" for w in value]
+                else:
+                    self.errors[audience] = str(value) or type(value).__name__
+                    lines.append(f"build failed:\n{self.errors[audience]}")
+            if all(ok for ok, _ in outcomes.values()):
+                lines.append(f"rebuilt {', '.join(outcomes)}")
+            self.version += 1
+            self._state.notify_all()
+        for line in lines:
+            self.log(line)
+
+    def _watch_folders(self) -> None:
+        """Watch the folders a build reads, as briefing.yaml names them now."""
         try:
             config = load_config(self.start_folder, **self.options)
             folders = [config.content, config.seeds, config.templates, config.user_templates]
         except BriefingError:
             folders = [self.root / name for name in ("content", "seeds", "templates")]
-        files = [self.root / SETTINGS_FILE]
-        for folder in folders:
-            if folder is not None:
-                files.extend(sorted(folder.rglob("*")))
-        seen = {}
-        for path in files:
-            if path.name.startswith("."):
-                continue
-            with contextlib.suppress(OSError):
-                stat = path.stat()
-                if not path.is_dir():
-                    seen[str(path)] = (stat.st_mtime_ns, stat.st_size)
-        return seen
+        self._watcher.watch([f for f in folders if f is not None], [self.root / SETTINGS_FILE])
 
     def _cleanup(self) -> None:
+        self._front.close()
+        self._back.close()
         if self._folder is not None:
             shutil.rmtree(self._folder, ignore_errors=True)
             self._folder = None
 
 
-def _build_into(
+def _warm_up() -> None:
+    """What a preview worker imports before its first build (the engine too, for budgets)."""
+    from . import builder  # noqa: F401
+
+    with contextlib.suppress(Exception):
+        import weasyprint  # noqa: F401
+
+
+def _build_each(
     start: Path,
     options: dict[str, Any],
     audiences: tuple[str, ...],
     topics: tuple[str, ...],
     formats: tuple[str, ...],
     folder: Path,
-) -> Any:
-    """One preview build (run in its own process): these documents into the preview folder.
+) -> tuple[tuple[str, ...] | None, dict[str, tuple[bool, Any]]]:
+    """One preview build (run in a worker): each audience into a folder of its own.
 
-    Served from this machine, the page keeps its fonts whole: cutting them down takes seconds.
+    Returns the project's audiences (when ``audiences`` is empty: then all are built) and, for
+    each audience built, ``(True, warnings)`` or ``(False, error)``. Served from this machine,
+    the page keeps its fonts whole: cutting them down takes seconds.
     """
     from .builder import build
 
-    return build(
-        start,
-        audiences=audiences,
-        topics=topics,
-        formats=formats,
-        output=folder,
-        jobs=1,
-        subset_fonts=False,
-        **options,
-    )
+    known = None
+    if not audiences:
+        config = load_config(start, **options)
+        known = config.settings.audiences or tuple(a.id for a in config.project().audiences)
+        audiences = tuple(known)
+    outcomes: dict[str, tuple[bool, Any]] = {}
+    for audience in audiences:
+        try:
+            result = build(
+                start,
+                audiences=(audience,),
+                topics=topics,
+                formats=formats,
+                output=folder / audience,
+                jobs=1,
+                subset_fonts=False,
+                **options,
+            )
+        except BriefingError as exc:
+            outcomes[audience] = (False, exc)
+        else:
+            outcomes[audience] = (True, result.warnings)
+    return known, outcomes
 
 
-def _with_reload(text: str, version: int, interval: float) -> str:
-    script = _RELOAD.format(version=version, interval=int(interval * 1000))
+def _with_reload(text: str, page: str, version: int) -> str:
+    script = _RELOAD.format(page=page, version=version)
     end = text.lower().rfind("</body>")
     if end == -1:
         return text + script
@@ -261,9 +416,13 @@ def _with_reload(text: str, version: int, interval: float) -> str:
 
 
 def _index(preview: Preview) -> str:
-    """The page at /: links to each document, or the build error."""
-    if preview.error:
-        body = f"<h1>The build failed</h1>\n<pre>{html.escape(preview.error)}</pre>"
+    """The page at /: links to each document, or the build errors."""
+    if preview.errors:
+        shown = "\n\n".join(
+            f"{audience}: {error}" if audience else error
+            for audience, error in preview.errors.items()
+        )
+        body = f"<h1>The build failed</h1>\n<pre>{html.escape(shown)}</pre>"
     else:
         items = "\n".join(
             f'<li><a href="/{a}.html">{a}</a> (<a href="/{a}.pdf">PDF</a>)</li>'
@@ -276,6 +435,18 @@ def _index(preview: Preview) -> str:
         f"{body}\n<p>Watching {html.escape(str(preview.root))}; pages reload after each "
         "build.</p>\n</body>\n</html>\n"
     )
+
+
+def _error_page(preview: Preview, audience: str) -> str:
+    """The error of one audience's build, in place of its page."""
+    error = preview.errors.get(audience) or preview.error or ""
+    body = f"<h1>The build failed</h1>\n<pre>{html.escape(error)}</pre>"
+    page = (
+        '<!DOCTYPE html>\n<html lang="en">\n<head><meta charset="utf-8">'
+        f"<title>briefing preview: {html.escape(audience)}</title></head>\n<body>\n{body}\n"
+        "<p>The page comes back when the build succeeds.</p>\n</body>\n</html>\n"
+    )
+    return _with_reload(page, audience, preview.page_version(audience))
 
 
 def _handler(preview: Preview) -> type[BaseHTTPRequestHandler]:
@@ -292,24 +463,27 @@ def _handler(preview: Preview) -> type[BaseHTTPRequestHandler]:
                 # Another site's page may point at us (an <img> of /staff.pdf): no builds for it.
                 self._send(HTTPStatus.FORBIDDEN, "text/plain", b"cross-site request refused\n")
                 return
-            path = self.path.split("?", 1)[0]
+            path, _, query = self.path.partition("?")
+            if path == "/__events":
+                self._events(parse_qs(query))
+                return
             if path == "/__version":
                 self._send(HTTPStatus.OK, "text/plain", str(preview.version).encode())
                 return
             if path in ("/", "/index.html"):
-                page = _with_reload(_index(preview), preview.version, preview.interval)
+                page = _with_reload(_index(preview), INDEX, preview.version)
                 self._send(HTTPStatus.OK, "text/html; charset=utf-8", page.encode("utf-8"))
                 return
             match = _DOCUMENT.match(path)
             if match is None or match.group(1) not in preview.documents:
-                if preview.error and match is not None:
-                    self._error_page()
+                if preview.errors and match is not None:
+                    self._error_page(match.group(1))
                     return
                 self._send(HTTPStatus.NOT_FOUND, "text/plain", b"not found\n")
                 return
             audience, kind = match.groups()
-            if preview.error:
-                self._error_page()
+            if audience in preview.errors or INDEX in preview.errors:
+                self._error_page(audience)
             elif kind == "html":
                 body = preview.page(audience)
                 if body is None:
@@ -324,6 +498,30 @@ def _handler(preview: Preview) -> type[BaseHTTPRequestHandler]:
                 else:
                     self._send(HTTPStatus.OK, "application/pdf", data)
 
+        def _events(self, query: dict[str, list[str]]) -> None:
+            """Server-sent events: one ``reload`` when the page's audience has been rebuilt."""
+            page = (query.get("page") or [INDEX])[0]
+            try:
+                seen = int((query.get("seen") or ["0"])[0])
+            except ValueError:
+                seen = -1
+            self.send_response(HTTPStatus.OK)
+            self.send_header("Content-Type", "text/event-stream")
+            self.send_header("Cache-Control", "no-store")
+            self.send_header("X-Content-Type-Options", "nosniff")
+            self.end_headers()
+            with preview.viewing(page), contextlib.suppress(OSError):
+                self.wfile.write(b"retry: 500\n\n")
+                self.wfile.flush()
+                while not preview.wait_for_build(page, seen, KEEP_ALIVE_SECONDS):
+                    if preview._stop.is_set():
+                        return
+                    self.wfile.write(b": still here\n\n")  # fails once the page is closed
+                    self.wfile.flush()
+                version = preview.page_version(page)
+                self.wfile.write(f"event: reload\ndata: {version}\n\n".encode())
+                self.wfile.flush()
+
         def _same_origin(self) -> bool:
             """Whether the request comes from the preview's own pages or the address bar."""
             site = (self.headers.get("Sec-Fetch-Site") or "none").lower()
@@ -333,8 +531,8 @@ def _handler(preview: Preview) -> type[BaseHTTPRequestHandler]:
             own = (f"http://{HOST}:{preview.port}", f"http://localhost:{preview.port}")
             return origin is None or origin.lower() in own
 
-        def _error_page(self) -> None:
-            page = _with_reload(_index(preview), preview.version, preview.interval)
+        def _error_page(self, audience: str) -> None:
+            page = _error_page(preview, audience)
             self._send(
                 HTTPStatus.INTERNAL_SERVER_ERROR, "text/html; charset=utf-8", page.encode("utf-8")
             )

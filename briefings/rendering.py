@@ -23,10 +23,12 @@ from markupsafe import Markup
 
 from . import __version__, fonts
 from .assembly import disclosable
+from .editions import change_view
 from .errors import BriefingError, RenderError, TemplateError
 from .fontcache import FontCache
 from .limits import deadline
 from .model import Briefing
+from .provenance import Provenance, pdf_options
 from .templating import make_environment, render_template
 
 ENTRY_TEMPLATE = "briefing.html"
@@ -128,6 +130,7 @@ def template_context(
         "seeds": briefing.seeds,
         "source_numbers": {seed.id: n for n, seed in enumerate(briefing.seeds, start=1)},
         "front": briefing.front,
+        "changes": change_view(briefing),
         "information_date": briefing.information_date,
         "show": briefing.audience.show,
         "stylesheet": Markup(stylesheet),
@@ -209,7 +212,7 @@ def layout_pdf(html: str, roots: list[Path], base_url: Path) -> Layout:
             )
             _strip_attachments(document, warnings)
             with deadline(LAYOUT_SECONDS, "laying out the PDF", RenderError, _RUNAWAY):
-                rendered = document.render()
+                rendered = document.render(font_config=_shared_fonts())
         except RecursionError:
             raise RenderError("layout failed: the document nests too deeply") from None
         except BriefingError:
@@ -222,14 +225,26 @@ def layout_pdf(html: str, roots: list[Path], base_url: Path) -> Layout:
     return Layout(rendered, warnings, html)
 
 
-def write_pdf_bytes(layout: Layout, created: dt.datetime, variant: str = "pdf/ua-1") -> bytes:
+def write_pdf_bytes(
+    layout: Layout,
+    created: dt.datetime,
+    variant: str = "pdf/ua-1",
+    provenance: tuple[Briefing, Provenance] | None = None,
+) -> bytes:
     """Serialize a laid-out document to PDF bytes, deterministically, as a PDF/UA-1 (tagged),
-    PDF/A-3B or plain (``none``) file."""
+    PDF/A-3B or plain (``none``) file; with ``provenance`` (the briefing laid out, and what the
+    builder knows of it), its XMP names its sources and edition and its manifest is attached."""
     options: dict[str, Any] = {} if variant == "none" else {"pdf_variant": variant}
+    finisher = None
+    if provenance is not None:
+        extra, finisher = pdf_options(layout.document, *provenance, created)
+        options.update(extra)
     with captured_warnings() as warnings:
         stamp = created.strftime("%Y%m%d%H%M%SZ").encode()
         with deadline(LAYOUT_SECONDS, "writing the PDF", RenderError, _RUNAWAY):
-            data = layout.document.write_pdf(pdf_identifier=b"briefings-" + stamp, **options)
+            data = layout.document.write_pdf(
+                pdf_identifier=b"briefings-" + stamp, finisher=finisher, **options
+            )
     layout.warnings.extend(warnings)
     return data
 
@@ -284,3 +299,36 @@ def captured_warnings() -> Iterator[list[str]]:
             lg.removeHandler(handler)
             lg.propagate = propagate
             lg.setLevel(level)
+
+
+# While a build shares it (``sharing_fonts``): one font configuration for every document laid
+# out in this process, so the system's fonts are listed and each bundled font is read once.
+_SHARED_FONTS: list[Any] = []
+
+
+@contextmanager
+def sharing_fonts() -> Iterator[None]:
+    """Let the documents laid out inside share one font configuration (fonts loaded once).
+
+    A font is known by its ``@font-face`` rule (its URL among it), so the sharing lasts one
+    build: a font file edited between builds is read again by the next one.
+    """
+    if _SHARED_FONTS:  # an outer build already shares one
+        yield
+        return
+    _SHARED_FONTS.append(None)  # made on first use: an HTML-only build never imports the engine
+    try:
+        yield
+    finally:
+        _SHARED_FONTS.clear()
+
+
+def _shared_fonts() -> Any:
+    """The font configuration being shared, or None (WeasyPrint makes a fresh one)."""
+    if not _SHARED_FONTS:
+        return None
+    if _SHARED_FONTS[0] is None:
+        from weasyprint.text.fonts import FontConfiguration
+
+        _SHARED_FONTS[0] = FontConfiguration()
+    return _SHARED_FONTS[0]

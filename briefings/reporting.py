@@ -13,6 +13,7 @@ if TYPE_CHECKING:
     from .builder import BuildResult
     from .config import Config
     from .coverage import SeedCoverage
+    from .provenance import Verdict
 
 
 def summary_line(project: Project) -> str:
@@ -119,3 +120,36 @@ def coverage_lines(
             yield f"  {paragraph.n:>3}  {refs}"
         if seed.uncited:
             yield f"  uncited: {', '.join(str(n) for n in seed.uncited)}"
+
+
+def diff_lines(report: dict[str, Any]) -> list[str]:
+    """A diff report as lines: a heading per audience, then one line per point."""
+    lines = [f"changes from {report['from']['name']} to {report['to']['name']}"]
+    for audience, found in report["audiences"].items():
+        counts = [f"{len(found[k])} {k}" for k in ("new", "changed", "withdrawn") if found[k]]
+        lines.append(f"{audience}: {', '.join(counts) if counts else 'no changes'}")
+        lines.extend(f"  new        {p['id']}: {p['headline']}" for p in found["new"])
+        lines.extend(
+            f"  changed    {p['id']} ({', '.join(p['what'])}): {p['headline']}"
+            for p in found["changed"]
+        )
+        lines.extend(f"  withdrawn  {p['id']}: {p['headline']}" for p in found["withdrawn"])
+    return lines
+
+
+def verify_lines(verdict: Verdict, path: Path, here: Path) -> list[str]:
+    """The verdict as lines for the terminal."""
+    name = shown_path(path, here)
+    head = f"{name}: {verdict.audience}, {verdict.built}"
+    if verdict.current:
+        return [f"{head}: current"] + [f"  note: {n}" for n in verdict.notes]
+    lines = [f"{head}: stale"]
+    for title, items in (
+        ("changed", verdict.changed),
+        ("rose in marking", verdict.rose),
+        ("withdrawn", verdict.withdrawn),
+        ("new since", verdict.new),
+    ):
+        lines.extend(f"  {title:<15} {item}" for item in items)
+    lines.extend(f"  note: {n}" for n in verdict.notes)
+    return lines

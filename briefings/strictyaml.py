@@ -7,6 +7,8 @@ of at most ``MAX_DIGITS`` digits and ``null`` are typed. Every problem is collec
 and column instead of stopping at the first; when the text still reads as data (a duplicate key
 keeps its first value, an unused anchor changes nothing) the data is kept too, so the file can be
 validated as well. A value quoted in a message goes through ``quoted``: escaped, and cut short.
+Values are counted as they are composed, and the parse stops past a budget (``MAX_NODES`` for one
+file, or what the project has left), before they cost memory.
 """
 
 from __future__ import annotations
@@ -25,6 +27,7 @@ except ImportError:  # pragma: no cover - depends on how PyYAML was built
     from yaml import SafeLoader as _BaseLoader
 
 MAX_BYTES = 2 * 1024 * 1024
+MAX_NODES = 250_000  # values in one file (keys, items, lists and mappings): ~40 times a big topic
 MAX_DEPTH = 24
 MAX_DIGITS = 18  # a whole number fits 64 bits; longer would be an ID, to be written as text
 MAX_QUOTED = 80  # characters of a value shown in a message
@@ -49,6 +52,10 @@ _NODE_OF: dict[type, type] = {
 ALIAS_MESSAGE = "YAML aliases (*name) are not allowed; write the value out"
 ANCHOR_MESSAGE = "YAML anchors (&name) are not allowed; remove '&{name}'"
 SIZE_MESSAGE = "file is {size:,} bytes; the limit is {limit:,}"
+NODES_MESSAGE = (
+    "more than {limit:,} values (keys, list items, lists and mappings), the limit for one file; "
+    "split it"
+)
 TAG_MESSAGE = "YAML tags are not allowed (found {tag}); remove it"
 TAB_MESSAGE = "YAML syntax: a tab character indents this line; indent with spaces"
 TAB_HERE_MESSAGE = "YAML syntax: a tab character cannot separate here; use spaces"
@@ -68,6 +75,7 @@ class Parsed:
     text: str = ""
     readable: bool = False
     spoiled: set[Path_] = field(default_factory=set)
+    nodes: int = 0  # values composed (all of them, or up to the limit and one more)
 
     def where(self, path: Path_) -> tuple[int, int]:
         """Return (line, column) of the value at path, or of its nearest located parent."""
@@ -79,10 +87,24 @@ class Parsed:
         return self.positions.get((), (1, 1))
 
 
+class _TooMany(Exception):
+    """A file holds more values than its budget: composing stops there."""
+
+
 class _Loader(_BaseLoader):
-    """Resolves every untagged value to str/seq/map; typing is done by ``_plain``."""
+    """Resolves every untagged value to str/seq/map; typing is done by ``_plain``.
+
+    The composer asks for each untagged value's tag as it makes the value, so this is where
+    values are counted: past ``budget`` the composing stops, before the nodes cost memory.
+    """
+
+    budget = MAX_NODES
+    nodes = 0
 
     def resolve(self, kind: type, value: Any, implicit: Any) -> str:
+        self.nodes += 1
+        if self.nodes > self.budget:
+            raise _TooMany
         if kind is yaml.ScalarNode:
             return _STR
         if kind is yaml.SequenceNode:
@@ -111,22 +133,37 @@ def quoted(value: str, limit: int = MAX_QUOTED) -> str:
     return shown[:-1] + "…" + shown[-1]
 
 
-def parse_yaml(raw: bytes) -> Parsed:
-    """Parse YAML bytes strictly; never raises for bad input, reports problems instead."""
+def parse_yaml(raw: bytes, max_nodes: int | None = None, too_many: str = NODES_MESSAGE) -> Parsed:
+    """Parse YAML bytes strictly; never raises for bad input, reports problems instead.
+
+    Past ``max_nodes`` values (``MAX_NODES`` unless given) the parse stops with the
+    ``too_many`` problem (formatted with ``limit``), and the file does not read as data.
+    """
+    max_nodes = MAX_NODES if max_nodes is None else max_nodes
     parsed = Parsed()
     text = _decode(raw, parsed)
     if text is None:
         return parsed
     parsed.text = text
     tagged: dict[Tagged, str] = {}
-    if any(sign in text for sign in "*&!") and _report_properties(text, parsed, tagged):
-        return parsed
+    if any(sign in text for sign in "*&!"):
+        aliased = _report_properties(text, parsed, tagged, max_nodes)
+        if parsed.nodes > max_nodes:
+            parsed.problems[:] = [(1, 1, "", too_many.format(limit=max_nodes))]
+            return parsed
+        if aliased:
+            return parsed
     try:
         loader = _Loader(text)
+        loader.budget = max_nodes - len(tagged)  # a tagged value is not resolved: counted here
         try:
             node = loader.get_single_node()
         finally:
+            parsed.nodes = loader.nodes + len(tagged)
             loader.dispose()
+    except _TooMany:
+        parsed.problems.append((1, 1, "", too_many.format(limit=max_nodes)))
+        return parsed
     except yaml.YAMLError as exc:
         parsed.problems.append(_syntax_problem(exc, text))
         return parsed
@@ -199,9 +236,12 @@ def _decode(raw: bytes, parsed: Parsed) -> str | None:
     return text
 
 
-def _report_properties(text: str, parsed: Parsed, tagged: dict[Tagged, str]) -> bool:
+def _report_properties(
+    text: str, parsed: Parsed, tagged: dict[Tagged, str], max_nodes: int
+) -> bool:
     """Report each alias, unused anchor and %TAG directive where it is written, and note where
-    each tagged node starts (with its tag) in ``tagged``; True if there is an alias.
+    each tagged node starts (with its tag) in ``tagged``; True if there is an alias. Values
+    and aliases are counted in ``parsed.nodes``, up to one past ``max_nodes``.
 
     An alias must be caught before composing (the composer would hide it behind its anchor, and
     a billion-laughs file would expand); an unused anchor leaves the data as written. A tag must
@@ -211,6 +251,10 @@ def _report_properties(text: str, parsed: Parsed, tagged: dict[Tagged, str]) -> 
     aliased: set[str] = set()
     try:
         for event in yaml.parse(text, Loader=_Loader):
+            if isinstance(event, yaml.NodeEvent):
+                parsed.nodes += 1
+                if parsed.nodes > max_nodes:
+                    return False
             if isinstance(event, yaml.AliasEvent):
                 aliased.add(event.anchor)
                 _mark_problem(parsed, event.start_mark, ALIAS_MESSAGE)

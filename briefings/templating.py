@@ -54,6 +54,7 @@ from .errors import TemplateError, relative
 from .limits import deadline
 from .markup import check_markdown, render_inline, render_markdown, typeset
 from .model import portion_mark
+from .strictyaml import quoted
 
 SHIPPED = "shipped:"
 _FAILING = (
@@ -108,19 +109,31 @@ class ConfinedLoader(jinja2.BaseLoader):
             )
         for root in roots:
             candidate = root.joinpath(*parts)
-            if not candidate.is_file():
+            try:
+                found = candidate.is_file()
+            except OSError:  # a name too long or otherwise impossible: no such template
+                found = False
+            if not found:
                 continue
-            resolved = candidate.resolve()
-            if not resolved.is_relative_to(root):
+            try:
+                resolved = candidate.resolve()
+                if not resolved.is_relative_to(root):
+                    raise jinja2.TemplateNotFound(
+                        template,
+                        f"{candidate} resolves outside the template folder {root}; refused",
+                    )
+                info = resolved.stat()
+                size, mtime = info.st_size, info.st_mtime
+                if size > MAX_TEMPLATE_BYTES:
+                    raise jinja2.TemplateNotFound(
+                        template, f"{candidate} is {size:,} bytes; limit {MAX_TEMPLATE_BYTES:,}"
+                    )
+                raw = resolved.read_bytes()
+            except (OSError, RuntimeError) as exc:
+                why = getattr(exc, "strerror", None) or exc
                 raise jinja2.TemplateNotFound(
-                    template, f"{candidate} resolves outside the template folder {root}; refused"
-                )
-            size = resolved.stat().st_size
-            if size > MAX_TEMPLATE_BYTES:
-                raise jinja2.TemplateNotFound(
-                    template, f"{candidate} is {size:,} bytes; limit {MAX_TEMPLATE_BYTES:,}"
-                )
-            raw = resolved.read_bytes()
+                    template, f"{candidate}: cannot read: {why}"
+                ) from None
             try:
                 source = raw.decode("utf-8-sig")
             except UnicodeDecodeError as exc:
@@ -128,9 +141,16 @@ class ConfinedLoader(jinja2.BaseLoader):
                 raise _PlacedError(
                     str(candidate), line, "not UTF-8 text; save it as UTF-8"
                 ) from None
-            mtime = resolved.stat().st_mtime
-            return source, str(candidate), lambda r=resolved, m=mtime: r.stat().st_mtime == m
+            return source, str(candidate), lambda r=resolved, m=mtime: _unchanged(r, m)
         raise jinja2.TemplateNotFound(template)
+
+
+def _unchanged(path: Path, mtime: float) -> bool:
+    """Whether a loaded template file is still there, unchanged (Jinja's up-to-date test)."""
+    try:
+        return path.stat().st_mtime == mtime
+    except OSError:
+        return False
 
 
 def _finalize(value: Any) -> Any:
@@ -140,6 +160,30 @@ def _finalize(value: Any) -> Any:
     if isinstance(value, str) and not hasattr(value, "__html__"):
         return typeset(value)
     return value
+
+
+class _MemoryBytecodeCache(jinja2.BytecodeCache):
+    """Compiled templates kept in this process, for the next environment that loads them.
+
+    Every environment ``make_environment`` makes has the same options, so the code it compiles
+    depends only on the template's name, file and source; Jinja checks the source's checksum,
+    so an edited template is compiled again. Saves the compile on each budget pass, each
+    document of a worker, each preview build.
+    """
+
+    def __init__(self) -> None:
+        self._code: dict[str, bytes] = {}
+
+    def load_bytecode(self, bucket: jinja2.bccache.Bucket) -> None:
+        code = self._code.get(bucket.key)
+        if code is not None:
+            bucket.bytecode_from_string(code)
+
+    def dump_bytecode(self, bucket: jinja2.bccache.Bucket) -> None:
+        self._code[bucket.key] = bucket.bytecode_to_string()
+
+
+_COMPILED = _MemoryBytecodeCache()
 
 
 def make_environment(
@@ -156,6 +200,7 @@ def make_environment(
         lstrip_blocks=True,
         auto_reload=False,
         cache_size=64,
+        bytecode_cache=_COMPILED,
     )
     env.globals.pop("lipsum", None)  # random text: the same inputs must give the same document
     env.filters.pop("random", None)  # likewise
@@ -443,7 +488,7 @@ def _not_found(env: jinja2.Environment, exc: jinja2.TemplateNotFound, root: Path
     filename, line = frame
     kind = next((f"{k}: " for n, k in _statements(env, filename) if n == line), "")
     problem = f": {detail}" if detail else " not found in the template folders"
-    return f"{_where(filename, line, root)}: {kind}template {exc.name!r}{problem}"
+    return f"{_where(filename, line, root)}: {kind}template {quoted(str(exc.name))}{problem}"
 
 
 def _statements(env: jinja2.Environment, filename: str | None) -> list[tuple[int, str]]:

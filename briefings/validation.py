@@ -252,8 +252,14 @@ _EXPECTED: tuple[tuple[tuple[str, ...], str], ...] = (
 
 def _pattern_shape(pattern: str) -> str:
     """Say in words what a model's string pattern asks for."""
-    if "A-Z" in pattern:
+    if pattern.startswith("^https?://"):
+        return "an http:// or https:// address without spaces, quotes or angle brackets"
+    if pattern == r"^[A-Z]{2}$":
         return "a two-letter ISO country code like 'RS'"
+    if pattern.startswith("^[a-z]{2}("):
+        return "a language tag like 'en' or 'en-GB'"
+    if pattern.startswith("^[A-Za-z0-9]"):
+        return "an edition name (letters, digits, '.', '_' and '-') like '2016-11-25'"
     if "\\." in pattern:
         return "a point address 'topic.point'"
     if "\\d{4}" in pattern:

@@ -14,6 +14,7 @@ import fcntl
 import hashlib
 import http.server
 import io
+import json
 import os
 import re
 import shutil
@@ -291,14 +292,18 @@ def tags(html: str) -> list[tuple[str, list[str]]]:
 
 
 def assert_pdf_clean(data: bytes, *markers: str) -> None:
-    """No attachment of any kind, and no marker in the raw bytes, streams or extracted text."""
+    """No attachment but the builder's own manifest, and no marker in the raw bytes, streams or
+    extracted text."""
     reader = pypdf.PdfReader(io.BytesIO(data))
-    catalog = reader.trailer["/Root"].get_object()
-    names = catalog.get("/Names")
-    assert names is None or "/EmbeddedFiles" not in names.get_object()
-    assert "/AF" not in catalog
-    for token in (b"/EmbeddedFile", b"/FileAttachment", b"/Filespec"):
-        assert token not in data
+    assert list(reader.attachments) in ([], ["briefing-manifest.json"])
+    for content in reader.attachments.get("briefing-manifest.json", []):
+        assert json.loads(content)["format"] == "briefings-manifest/1"
+    filespecs = 0
+    for number in range(1, int(reader.trailer["/Size"])):
+        with contextlib.suppress(Exception):  # free or unreadable entries: nothing to check
+            obj = reader.get_object(number)
+            filespecs += isinstance(obj, dict) and obj.get("/Type") == "/Filespec"
+    assert filespecs == len(reader.attachments)
     for page in reader.pages:
         for annot in page.get("/Annots") or []:
             assert annot.get_object().get("/Subtype") != "/FileAttachment"

@@ -440,7 +440,7 @@ def test_preview_serves_and_picks_up_an_edit(project: Path) -> None:
         status, kind, page = fetch(preview.url + "staff.html")
         assert (status, kind) == (200, "text/html; charset=utf-8")
         assert old.encode() in page
-        assert b'fetch("/__version"' in page
+        assert b'new EventSource("/__events?page=staff' in page
         version = fetch(preview.url + "__version")[2]
 
         kosovo.write_text(kosovo.read_text(encoding="utf-8").replace(old, new), encoding="utf-8")

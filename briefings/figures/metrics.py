@@ -78,10 +78,16 @@ def load_face(path: Path) -> Face:
 
 @functools.lru_cache(maxsize=16)
 def _read_face(path: Path, size: int, mtime_ns: int) -> Face:
+    import io
+
     from fontTools.ttLib import TTFont, TTLibError
 
+    from ..fonts import MAX_FONT_BYTES, read_font
+
+    if size > MAX_FONT_BYTES:
+        raise RenderError(f"{path}: font file is {size:,} bytes; the limit is {MAX_FONT_BYTES:,}")
     try:
-        with TTFont(path, lazy=True) as font:
+        with TTFont(io.BytesIO(read_font(path)), lazy=True) as font:
             per_em = float(font["head"].unitsPerEm)
             metrics = font["hmtx"].metrics
             advances = {

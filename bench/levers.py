@@ -1,0 +1,55 @@
+"""Run ``briefing`` with some of the speed levers turned off, to measure what each one buys.
+
+    python bench/levers.py gc,fonts -- build -a staff -f pdf --force -j 1
+
+The levers (issue #16), each a seam in ``briefings.builder``; none changes a byte of the output:
+
+  gc       the collector relaxed while documents render (``RELAXED_GC``, ``gc.freeze()``)
+  fonts    one WeasyPrint font configuration for every document a process lays out
+  order    the slowest job first (``_slowest_first``), so the long pole does not start last
+  prewarm  a worker imports WeasyPrint before its first job, in its initializer
+
+``none`` turns nothing off. The rest of the arguments are ``briefing``'s.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import gc
+import sys
+
+LEVERS = ("gc", "fonts", "order", "prewarm")
+
+
+def turn_off(names: set[str]) -> None:
+    """Patch the builder so the named levers do nothing (forked workers inherit the patches)."""
+    from briefings import builder
+
+    if "gc" in names:
+        builder.RELAXED_GC = gc.get_threshold()
+        gc.freeze = lambda: None  # type: ignore[assignment]
+    if "fonts" in names:
+        builder.sharing_fonts = contextlib.nullcontext  # type: ignore[assignment]
+    if "order" in names:
+        builder._slowest_first = lambda jobs: list(range(len(jobs)))  # type: ignore[assignment]
+    if "prewarm" in names:
+        original = builder._worker_start
+        builder._worker_start = lambda engine=False: original(False)  # type: ignore[assignment]
+
+
+def main() -> None:
+    if len(sys.argv) < 3 or sys.argv[2] != "--":
+        raise SystemExit(__doc__)
+    names = {n for n in sys.argv[1].split(",") if n and n != "none"}
+    unknown = names - set(LEVERS)
+    if unknown:
+        raise SystemExit(f"levers: unknown {', '.join(sorted(unknown))}; known: {LEVERS}")
+    turn_off(names)
+    from briefings.cli import main as briefing
+
+    sys.argv = ["briefing", *sys.argv[3:]]
+    briefing()
+
+
+if __name__ == "__main__":
+    main()
