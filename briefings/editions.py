@@ -33,6 +33,7 @@ if TYPE_CHECKING:
 FOLDER = "editions"
 FORMAT: Literal["briefings-edition/1"] = "briefings-edition/1"
 MAX_BYTES = 8 * 1024 * 1024  # an edition of 5,000 points is about 1.5 MB
+_STRING_LIST = re.compile(r'\[((?:\s+"[a-z0-9-]*",?)+)\s+\]')  # a list of slugs, one per line
 _NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$")
 
 
@@ -252,8 +253,11 @@ def publish(project: Project, root: Path, name: str | None = None) -> tuple[Path
 
 
 def edition_bytes(edition: Edition) -> bytes:
-    """An edition as written: its points in reading order, so a diff of two reads like the book."""
-    return (json.dumps(edition.model_dump(), indent=1, ensure_ascii=False) + "\n").encode()
+    """An edition as written: its points in reading order, so a diff of two reads like the book,
+    and each point's audiences on one line."""
+    text = json.dumps(edition.model_dump(), indent=1, ensure_ascii=False)
+    text = _STRING_LIST.sub(lambda m: "[" + " ".join(m.group(1).split()) + "]", text)
+    return (text + "\n").encode()
 
 
 def matching_edition(root: Path, current: Edition) -> str | None:

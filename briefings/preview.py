@@ -15,7 +15,9 @@ page until it is fixed.
 
 from __future__ import annotations
 
+import base64
 import contextlib
+import hashlib
 import html
 import os
 import re
@@ -41,6 +43,8 @@ POLL_SECONDS = 0.5  # where the system gives no file-system events
 SETTLE_SECONDS = 0.03  # an editor may save in several writes: build after the last
 KEEP_ALIVE_SECONDS = 15.0  # a comment on the event stream, so a closed page is noticed
 INDEX = ""  # the page at /, which reloads after any build
+_INLINE_FONT = re.compile(r'url\("data:font/(ttf|otf|woff2?);base64,([A-Za-z0-9+/=]+)"\)')
+MAX_SERVED_FONTS = 64
 _DOCUMENT = re.compile(r"^/([a-z0-9]+(?:-[a-z0-9]+)*)\.(html|pdf)$")
 _RELOAD = """<script>
 (function () {{
@@ -92,6 +96,7 @@ class Preview:
         self._folder: Path | None = None
         self._server: ThreadingHTTPServer | None = None
         self._threads: list[threading.Thread] = []
+        self.fonts: dict[str, bytes] = {}  # /__fonts/<name> → a font the pages use
 
     @property
     def url(self) -> str:
@@ -182,7 +187,22 @@ class Preview:
             text = (self._folder / audience / f"{audience}.html").read_text(encoding="utf-8")
         except OSError:
             return None
-        return _with_reload(text, audience, version).encode("utf-8")
+        return _with_reload(self._link_fonts(text), audience, version).encode("utf-8")
+
+    def _link_fonts(self, text: str) -> str:
+        """Serve the page's inlined fonts as files of their own, named by their content, so a
+        reload fetches only the page (the browser keeps the fonts) and parses a tenth of it."""
+
+        def link(match: re.Match[str]) -> str:
+            kind, data = match.groups()
+            name = f"{hashlib.sha256(data.encode()).hexdigest()[:24]}.{kind}"
+            if name not in self.fonts:
+                if len(self.fonts) >= MAX_SERVED_FONTS:
+                    self.fonts.clear()  # fonts of old builds; the pages ask again
+                self.fonts[name] = base64.b64decode(data)
+            return f'url("/__fonts/{name}")'
+
+        return _INLINE_FONT.sub(link, text)
 
     def page_version(self, page: str) -> int:
         """How many builds the page has seen: the audience's, or all of them for the index."""
@@ -467,6 +487,14 @@ def _handler(preview: Preview) -> type[BaseHTTPRequestHandler]:
             if path == "/__events":
                 self._events(parse_qs(query))
                 return
+            if path.startswith("/__fonts/"):
+                font = preview.fonts.get(path.removeprefix("/__fonts/"))
+                if font is None:
+                    self._send(HTTPStatus.NOT_FOUND, "text/plain", b"not found\n")
+                else:
+                    kind = "font/" + path.rsplit(".", 1)[-1]
+                    self._send(HTTPStatus.OK, kind, font, cache="max-age=31536000, immutable")
+                return
             if path == "/__version":
                 self._send(HTTPStatus.OK, "text/plain", str(preview.version).encode())
                 return
@@ -537,11 +565,13 @@ def _handler(preview: Preview) -> type[BaseHTTPRequestHandler]:
                 HTTPStatus.INTERNAL_SERVER_ERROR, "text/html; charset=utf-8", page.encode("utf-8")
             )
 
-        def _send(self, status: HTTPStatus, kind: str, body: bytes) -> None:
+        def _send(
+            self, status: HTTPStatus, kind: str, body: bytes, cache: str = "no-store"
+        ) -> None:
             self.send_response(status)
             self.send_header("Content-Type", kind)
             self.send_header("Content-Length", str(len(body)))
-            self.send_header("Cache-Control", "no-store")
+            self.send_header("Cache-Control", cache)
             self.send_header("X-Content-Type-Options", "nosniff")
             self.end_headers()
             with contextlib.suppress(BrokenPipeError, ConnectionResetError):

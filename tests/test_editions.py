@@ -15,7 +15,7 @@ from pypdf import PdfReader
 from weasyprint import HTML, Attachment
 
 from briefings.cli import cli
-from briefings.editions import Edition, EditionPoint, compare
+from briefings.editions import Edition, EditionPoint, compare, read_edition
 from briefings.model import Audience
 
 EDITION = "2016-11-25"
@@ -97,6 +97,8 @@ def test_publish_writes_a_reviewable_edition_and_never_overwrites(editions: Path
     point = data["points"][WITHDRAWN]
     assert point["audiences"] == ["staff"] and point["marking"] == "internal"
     assert set(point) == {"headline", "marking", "audiences", "text"}
+    assert '"audiences": ["staff"],' in path.read_text("utf-8")  # one line per list
+    assert read_edition(path).points[WITHDRAWN].audiences == ("staff",)
     before = path.read_bytes()
     again = run("publish", "-C", str(editions), EDITION)
     assert again.exit_code == 1

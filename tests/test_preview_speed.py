@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import http.client
 import os
+import re
 import threading
 import time
 import urllib.request
@@ -204,3 +205,20 @@ def test_a_warm_worker_answers_from_one_process_and_replaces_a_stopped_one() -> 
         assert worker.call(_pid, seconds=60) not in (first, os.getpid())
     finally:
         worker.close()
+
+
+def test_the_page_links_its_fonts_so_a_reload_fetches_only_the_page(project: Path) -> None:
+    with Preview(project, port=0, audiences=("principal",)) as preview:
+        status, page = fetch(preview.url + "principal.html")
+        assert status == 200 and b"data:font/" not in page
+        links = sorted(set(re.findall(rb'url\("(/__fonts/[0-9a-f]{24}\.ttf)"\)', page)))
+        assert links, "the page names no font"
+        fonts = project / "templates" / "fonts"
+        bundled = {p.read_bytes() for p in fonts.glob("*.ttf")}
+        for link in links:
+            with urllib.request.urlopen(preview.url + link.decode()[1:], timeout=30) as response:
+                assert response.headers["Cache-Control"] == "max-age=31536000, immutable"
+                assert response.headers["Content-Type"] == "font/ttf"
+                assert response.read() in bundled
+        assert fetch(preview.url + "__fonts/0123.ttf")[0] == 404
+        assert len(page) < 1_000_000  # whole fonts inlined, the page was about 3.5 MB
