@@ -22,7 +22,7 @@ from xml.etree.ElementTree import Element, SubElement, fromstring, register_name
 from . import __version__
 from .editions import EditionPoint, normalise, text_digest
 from .errors import BriefingError, printable
-from .model import Briefing, Project, marking_rank
+from .model import Briefing, Point, Project, marking_rank
 
 MANIFEST_FILE = "briefing-manifest.json"
 MANIFEST_FORMAT = "briefings-manifest/1"
@@ -246,8 +246,14 @@ def verify(path: Path, project: Project, root: Path) -> Verdict:
             verdict.changed.append(label)
         elif audience_id not in cur.audiences:
             verdict.withdrawn.append(f"{label} (no longer for this audience)")
-    topics = tuple(str(t) for t in data.get("topics") or ())
-    reached = assemble_briefing(project, audience_id, topics).points()
+    chosen = tuple(str(t) for t in data.get("topics") or ())
+    topics = tuple(t for t in chosen if t in {topic.id for topic in project.topics})
+    reached: tuple[Point, ...] = ()  # nothing can be new if every topic it had is gone
+    if topics or not chosen:
+        reached = assemble_briefing(project, audience_id, topics).points()
+    if len(topics) < len(chosen):
+        gone = ", ".join(t for t in chosen if t not in topics)
+        verdict.notes.append(printable(f"topics no longer in the project: {gone}")[:200])
     cut = {str(r) for r in data.get("budget_cut") or ()}
     for point in reached:
         if point.ref not in printed and point.ref not in cut:

@@ -302,3 +302,21 @@ def test_compare_tells_an_audience_only_what_it_may_know() -> None:
     assert changes.changed == (("t.reworded", ("headline", "text")),)
     assert changes.withdrawn == (("t.gone", "Gone", "internal"),)  # t.raised: not mentioned
     assert compare(then, now, staff, topics={"u"}).empty
+
+
+def test_verify_a_pdf_whose_topic_is_gone(project: Path, tmp_path: Path) -> None:
+    manifest = {
+        "format": "briefings-manifest/1",
+        "audience": "staff",
+        "information_date": "2016-11-25",
+        "topics": ["gone"],
+        "points": [{"id": "gone.point", "marking": "public", "headline": "Old", "text": "0" * 32}],
+    }
+    pdf = tmp_path / "old.pdf"
+    attachment = Attachment(string=json.dumps(manifest), name="briefing-manifest.json")
+    HTML(string="<p>x</p>").write_pdf(pdf, attachments=[attachment])
+    result = run("verify", "-C", str(project), str(pdf))
+    assert result.exit_code == 1, result.output
+    assert "  withdrawn       gone.point: Old" in result.output
+    assert "  note: topics no longer in the project: gone" in result.output
+    assert "new since" not in result.output
