@@ -5,6 +5,8 @@ from __future__ import annotations
 import fcntl
 import os
 import shutil
+import urllib.error
+import urllib.request
 from pathlib import Path
 
 import pytest
@@ -23,6 +25,27 @@ def copy_project(target: Path) -> Path:
         elif source.is_file():
             shutil.copy2(source, target / part)
     return target
+
+
+def fetch(url: str, timeout: float = 60) -> tuple[int, bytes]:
+    """GET a URL: its status and body, an HTTP error's too."""
+    try:
+        with urllib.request.urlopen(url, timeout=timeout) as response:
+            return response.status, response.read()
+    except urllib.error.HTTPError as exc:
+        with exc:
+            return exc.code, exc.read()
+
+
+@pytest.fixture(scope="module")
+def baseline(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The real project copied once per module and built (staff, energy, HTML)."""
+    from briefings import build
+
+    root = copy_project(tmp_path_factory.mktemp("baseline") / "project")
+    build(root, audiences=["staff"], topics=["energy"], formats=["html"])
+    assert (root / "output" / "staff.html").is_file()
+    return root
 
 
 @pytest.fixture

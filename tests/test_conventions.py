@@ -8,12 +8,11 @@ import re
 import subprocess
 import sys
 import time
-import urllib.error
-import urllib.request
 from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
+from conftest import fetch
 
 from briefings.cli import Reporter, _progress, cli
 from briefings.preview import Preview
@@ -23,15 +22,6 @@ RUNAWAY = (
     "{% for i in range(100000) %}{% for j in range(100000) %}{% endfor %}{% endfor %}"
     "{% endblock %}"
 )
-
-
-def fetch(url: str) -> tuple[int, bytes]:
-    try:
-        with urllib.request.urlopen(url, timeout=60) as response:
-            return response.status, response.read()
-    except urllib.error.HTTPError as exc:
-        with exc:
-            return exc.code, exc.read()
 
 
 def test_results_on_stdout_warnings_and_errors_on_stderr(project: Path) -> None:

@@ -19,24 +19,14 @@ from typing import Any
 
 import pytest
 from click.testing import CliRunner, Result
-from conftest import copy_project
 
-from briefings import build, reading, strictyaml
+from briefings import reading, strictyaml
 from briefings.cache import tree_digest
 from briefings.cli import cli
 from briefings.fetcher import MAX_IMAGE_PIXELS, _pixels
 
 SELECT = ("-a", "staff", "-t", "energy")
 PEAK_BYTES = 200 * 1024 * 1024
-
-
-@pytest.fixture(scope="module")
-def baseline(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """The real project copied once and built (staff, energy, HTML)."""
-    root = copy_project(tmp_path_factory.mktemp("baseline") / "project")
-    build(root, audiences=["staff"], topics=["energy"], formats=["html"])
-    assert (root / "output" / "staff.html").is_file()
-    return root
 
 
 @pytest.fixture

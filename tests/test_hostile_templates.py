@@ -20,24 +20,13 @@ from typing import Any
 
 import pytest
 from click.testing import CliRunner, Result
-from conftest import copy_project
 
-from briefings import build
 from briefings.cli import cli
 
 REPO = Path(__file__).resolve().parent.parent
 SELECT = ("-a", "staff", "-t", "energy")
 PEAK_BYTES = 200 * 1024 * 1024  # the largest case holds 120 MB; unchecked, each asks for GBs
 LIMIT = "(the limit is 41,943,040)"
-
-
-@pytest.fixture(scope="module")
-def baseline(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """The real project copied once and built (staff, energy, HTML)."""
-    root = copy_project(tmp_path_factory.mktemp("baseline") / "project")
-    build(root, audiences=["staff"], topics=["energy"], formats=["html"])
-    assert (root / "output" / "staff.html").is_file()
-    return root
 
 
 @dataclass

@@ -14,6 +14,7 @@ import urllib.request
 from pathlib import Path
 
 import pytest
+from conftest import fetch
 
 from briefings.errors import RenderError
 from briefings.limits import WarmWorker
@@ -22,15 +23,6 @@ from briefings.watch import Watcher
 
 OLD = "Israel does not recognise Kosovo as an independent state"
 NEW = "Israel still withholds recognition of Kosovo as a state"
-
-
-def fetch(url: str) -> tuple[int, bytes]:
-    try:
-        with urllib.request.urlopen(url, timeout=30) as response:
-            return response.status, response.read()
-    except urllib.error.HTTPError as exc:
-        with exc:
-            return exc.code, exc.read()
 
 
 class Events:
