@@ -21,7 +21,7 @@ from pathlib import Path
 
 from .assembly import assemble_briefing, select_topics
 from .budget import fit_budget
-from .cache import MANIFEST_NAME, Manifest, fingerprint, job_key, tree_digest
+from .cache import MANIFEST_NAME, Manifest, fingerprint, folders_digest, job_key
 from .config import FOLDERS, Config, load_config
 from .editions import Edition, locate, matching_edition, read_edition, snapshot, with_changes
 from .errors import BriefingError, RenderError, SelectionError
@@ -294,12 +294,8 @@ def digests(config: Config, audience: Audience, trees: dict[Path, str]) -> tuple
     printed = config.settings.model_dump(exclude={*FOLDERS, "audiences", "since"})
     settings = json.dumps(fingerprint(printed), sort_keys=True)
     roots = TemplateRoots(shared=config.templates, user=config.user_templates)
-    digest = hashlib.sha256()
-    for folder in roots.roots(Path(audience.folder)):
-        if folder not in trees:
-            trees[folder] = tree_digest(folder)
-        digest.update(trees[folder].encode())
-    return hashlib.sha256(settings.encode()).hexdigest(), digest.hexdigest()
+    templates = folders_digest(roots.roots(Path(audience.folder)), trees)
+    return hashlib.sha256(settings.encode()).hexdigest(), templates
 
 
 def cited_sources(project: Project, briefing: Briefing) -> tuple[tuple[str, str, str], ...]:

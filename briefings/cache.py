@@ -54,10 +54,17 @@ def job_key(
 
     ``trees`` remembers each folder's digest, so a build hashes a folder once for all documents.
     """
-    trees = {} if trees is None else trees
     digest = hashlib.sha256(f"briefings {__version__}\n".encode())
     digest.update(json.dumps(fingerprint(briefing), sort_keys=True).encode())
     digest.update(json.dumps(list(options), default=str).encode())
+    digest.update(folders_digest(folders, trees).encode())
+    return digest.hexdigest()
+
+
+def folders_digest(folders: Iterable[Path], trees: dict[Path, str] | None = None) -> str:
+    """One digest of some template folders' files; ``trees`` remembers each folder's."""
+    trees = {} if trees is None else trees
+    digest = hashlib.sha256()
     for folder in folders:
         if folder not in trees:
             trees[folder] = tree_digest(folder)

@@ -589,8 +589,7 @@ def verify(pdf: Path, quiet: bool, verbose: bool, **layout: Any) -> None:
     out = Reporter(quiet, verbose)
     config = _config(**layout)
     try:
-        project = config.project()
-        verdict = check_pdf(pdf, project, config.root)
+        verdict = check_pdf(pdf, config)
     except BriefingError as exc:
         click.echo(f"Error: {printable(str(exc))}", err=True)
         raise click.exceptions.Exit(2) from None

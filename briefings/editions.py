@@ -23,7 +23,7 @@ from typing import TYPE_CHECKING, Annotated, Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, ValidationError
 
 from . import __version__
-from .assembly import assemble_briefing, select_topics, within
+from .assembly import assemble_briefing, banner_of, select_topics, within
 from .errors import BriefingError, OutputError, printable, relative
 from .model import Audience, Briefing, Changes, Marking, Point, PointRef, Project, Slug
 
@@ -46,10 +46,20 @@ class EditionPoint(_Record):
 
     headline: Annotated[str, StringConstraints(max_length=2000)]
     marking: Marking
-    audiences: tuple[Slug, ...]
+    audiences: tuple[Slug, ...] = ()
     text: Annotated[str, StringConstraints(pattern=r"^[0-9a-f]{32}$")] = Field(
         description="Digest of everything printed of the point but its headline."
     )
+
+    @classmethod
+    def of(cls, point: Point, audiences: tuple[str, ...] = ()) -> EditionPoint:
+        """A point as recorded: its headline (whitespace collapsed), marking and digest."""
+        return cls(
+            headline=normalise(point.headline),
+            marking=point.marking,
+            audiences=audiences,
+            text=text_digest(point),
+        )
 
 
 class Edition(_Record):
@@ -95,15 +105,7 @@ def snapshot(project: Project, name: str = "now") -> Edition:
         dates.append(briefing.information_date)
         for point in briefing.points():
             reached.setdefault(point.ref, []).append(audience.id)
-    points = {
-        p.ref: EditionPoint(
-            headline=normalise(p.headline),
-            marking=p.marking,
-            audiences=tuple(reached.get(p.ref, ())),
-            text=text_digest(p),
-        )
-        for p in project.points()
-    }
+    points = {p.ref: EditionPoint.of(p, tuple(reached.get(p.ref, ()))) for p in project.points()}
     date = project.settings.information_date or max(dates, default=None)
     return Edition(name=name, information_date=str(date or ""), points=points)
 
@@ -168,8 +170,6 @@ def with_changes(
     briefing: Briefing, project: Project, then: Edition, now: Edition, topics: Iterable[str]
 ) -> Briefing:
     """The briefing with its changes since ``then`` (and its banner counting what they print)."""
-    from .assembly import banner_of
-
     chosen = select_topics(project, briefing.audience, tuple(topics))
     changes = compare(then, now, briefing.audience, set(chosen))
     updated = briefing.model_copy(update={"changes": changes})

@@ -366,16 +366,6 @@ class Changes(_Frozen):
     changed: tuple[tuple[str, tuple[str, ...]], ...] = ()  # (ref, what: headline, text, marking)
     withdrawn: tuple[tuple[str, str, Marking], ...] = ()  # (ref, headline then, marking then)
 
-    def status(self, ref: str) -> str | None:
-        """'new', 'changed' or None for a point printed now."""
-        if ref in self.new:
-            return "new"
-        return "changed" if any(r == ref for r, _ in self.changed) else None
-
-    def what(self, ref: str) -> tuple[str, ...]:
-        """What changed in a point: headline, text, marking (empty if it did not)."""
-        return next((what for r, what in self.changed if r == ref), ())
-
     @property
     def empty(self) -> bool:
         """Nothing new, changed or withdrawn."""

@@ -16,13 +16,15 @@ import json
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any, Literal
 from xml.etree.ElementTree import Element, SubElement, fromstring, register_namespace, tostring
 
+from pydantic import BaseModel
+
 from . import __version__
-from .editions import EditionPoint, normalise, text_digest
+from .editions import EditionPoint, normalise
 from .errors import BriefingError, printable
-from .model import Briefing, Point, Project, marking_rank
+from .model import Briefing, Point, PointRef, Slug, marking_rank
 
 MANIFEST_FILE = "briefing-manifest.json"
 MANIFEST_FORMAT = "briefings-manifest/1"
@@ -30,6 +32,9 @@ MAX_MANIFEST_BYTES = 16 * 1024 * 1024
 NS = "urn:x-briefings:provenance:1.0/"
 _RDF = "http://www.w3.org/1999/02/22-rdf-syntax-ns#"
 register_namespace("brf", NS)
+
+if TYPE_CHECKING:
+    from .config import Config
 
 
 @dataclass(frozen=True)
@@ -59,12 +64,7 @@ def manifest(briefing: Briefing, provenance: Provenance) -> dict[str, Any]:
         "since": provenance.since,
         "topics": list(provenance.topics),
         "points": [
-            {
-                "id": p.ref,
-                "marking": p.marking,
-                "headline": normalise(p.headline),
-                "text": text_digest(p),
-            }
+            {"id": p.ref, **EditionPoint.of(p).model_dump(exclude={"audiences"})}
             for p in briefing.points()
         ],
         "budget_cut": list(provenance.budget_cut),
@@ -152,6 +152,18 @@ def pdf_options(
 # --- briefing verify -------------------------------------------------------------------------
 
 
+class _PrintedPoint(EditionPoint):
+    id: PointRef
+
+
+class _Manifest(BaseModel):
+    """What ``verify`` relies on in a manifest (the rest is for readers)."""
+
+    format: Literal["briefings-manifest/1"]
+    audience: Slug
+    points: list[_PrintedPoint]
+
+
 @dataclass
 class Verdict:
     """What ``verify`` found: the document, and each way it no longer matches the project."""
@@ -199,30 +211,22 @@ def read_manifest(path: Path) -> dict[str, Any]:
         raise BriefingError(f"{shown}: its build manifest is too large to be one")
     try:
         data = json.loads(raw.decode("utf-8"))
-        if not isinstance(data, dict) or data.get("format") != MANIFEST_FORMAT:
-            raise ValueError("format")
-        for point in data["points"]:
-            EditionPoint(
-                headline=point["headline"],
-                marking=point["marking"],
-                audiences=(),
-                text=point["text"],
-            )
-            str(point["id"])
-        str(data["audience"])
-    except (ValueError, KeyError, TypeError, RecursionError, UnicodeDecodeError):
+        _Manifest.model_validate(data)
+    except (ValueError, RecursionError):  # ValidationError and UnicodeDecodeError among them
         raise BriefingError(
             f"{shown}: its build manifest does not parse as a {MANIFEST_FORMAT} manifest"
         ) from None
     return data
 
 
-def verify(path: Path, project: Project, root: Path) -> Verdict:
+def verify(path: Path, config: Config) -> Verdict:
     """Compare a PDF's manifest with the project now."""
     from .assembly import assemble_briefing
+    from .builder import digests
     from .editions import snapshot
 
     data = read_manifest(path)
+    project = config.project()
     audience_id = str(data["audience"])
     built = f"information as of {data.get('information_date')}"
     if data.get("edition"):
@@ -258,17 +262,9 @@ def verify(path: Path, project: Project, root: Path) -> Verdict:
     for point in reached:
         if point.ref not in printed and point.ref not in cut:
             verdict.new.append(printable(f"{point.ref}: {normalise(point.headline)}")[:200])
-    settings, templates = digests_now(project, root, audience_id)
+    settings, templates = digests(config, project.audience(audience_id), {})
     if data.get("settings_digest") not in (None, settings):
         verdict.notes.append("the project settings have changed since (points unaffected)")
     if data.get("templates_digest") not in (None, templates):
         verdict.notes.append("the templates have changed since (layout only; points unaffected)")
     return verdict
-
-
-def digests_now(project: Project, root: Path, audience_id: str) -> tuple[str, str]:
-    """The settings and template digests a build of this audience would record now."""
-    from .builder import digests
-    from .config import load_config
-
-    return digests(load_config(root), project.audience(audience_id), {})
