@@ -39,6 +39,7 @@ from .rendering import (
     sharing_fonts,
     write_pdf_bytes,
 )
+from .rendering import engine as load_engine
 
 
 @dataclass(frozen=True)
@@ -412,7 +413,7 @@ def _worker_start(engine: bool = False) -> None:
     tie_to_parent()
     if engine:
         with contextlib.suppress(Exception):  # the job reports a broken engine itself
-            import weasyprint  # noqa: F401
+            load_engine()
     _WORKER.enter_context(_rendering())
 
 

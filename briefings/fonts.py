@@ -1,7 +1,7 @@
 """Fonts: a stylesheet's ``@font-face`` rules + the text of a page → the fonts it points at.
 
 For print, each font URL becomes the bundled file's own address (WeasyPrint subsets what it
-embeds). For the screen, each face is cut down with fontTools to the characters the page can
+embeds). For the screen, each face is cut down with HarfBuzz to the characters the page can
 show (its text, the strings the stylesheet generates, both cases of every letter) with the
 layout features shaping needs, renamed after its CSS family (the OFL's Reserved Font Names stay
 off modified fonts) and inlined as WOFF2; a face none of whose characters are on the page is
@@ -30,7 +30,7 @@ from .model import Briefing
 
 _CMAPS: dict[str, frozenset[int]] = {}
 MAX_FONT_BYTES = 32 * 1024 * 1024  # a font with every CJK glyph is ~20 MB; the bundled are < 2 MB
-_FORMAT = "briefings-subset-2"  # change when the subsetting options change
+_FORMAT = "briefings-subset-3"  # change when the subsetting options change
 _FONT_URL = re.compile(
     r"""url\(\s*["']?([^"')]+\.(?:ttf|otf|woff2?))["']?\s*\)(\s*format\(\s*["']?[\w-]+["']?\s*\))?"""
 )
@@ -221,7 +221,7 @@ def subset_face(
         try:
             return subset_font(data, codepoints, face.family, features)
         except Exception as exc:  # fontTools' own failures, on a font it read but cannot cut
-            raise TemplateError(f"{face.path}: fontTools could not subset it ({exc})") from None
+            raise TemplateError(f"{face.path}: could not cut it down ({exc})") from None
 
     return cache.get(key, make)
 
@@ -230,29 +230,35 @@ def subset_font(
     data: bytes, codepoints: frozenset[int], family: str, features: tuple[str, ...]
 ) -> bytes:
     """Cut a font down to the code points, keep the layout features shaping needs, name it after
-    the CSS family, and return it as WOFF2. Deterministic: no timestamp is touched."""
-    from fontTools import subset
+    the CSS family, and return it as WOFF2. Deterministic: no timestamp is touched.
+
+    HarfBuzz cuts (``hb-subset``, through uharfbuzz, which carries its own HarfBuzz so a cut is
+    the same on every machine): a face takes about a millisecond where fontTools' subsetter
+    took 0.1-0.5 s, reading every lookup of the layout tables. fontTools then renames the cut
+    and writes it as WOFF2.
+    """
+    import uharfbuzz as hb
     from fontTools.ttLib import TTFont
 
-    options = subset.Options()
-    options.layout_features = sorted({*options.layout_features, *features})
-    options.notdef_outline = True
-    font = TTFont(io.BytesIO(data), recalcTimestamp=False, lazy=True)
-    plain = "name" in font and "fvar" not in font and "STAT" not in font
-    names = font["name"] if plain else None
-    if names is not None:
-        del font["name"]  # else the subsetter walks every table for the names they use (slow)
-    subsetter = subset.Subsetter(options)
-    subsetter.populate(unicodes=sorted(codepoints))
-    subsetter.subset(font)
-    if names is not None:  # the copyright, trademark and licence notices among them
-        names.names = [r for r in names.names if r.nameID < 15 and r.langID == 0x409]
-        font["name"] = names
+    wanted = hb.SubsetInput()
+    wanted.unicode_set.update(codepoints)
+    wanted.layout_feature_tag_set.update(_tag(feature) for feature in features)
+    wanted.name_id_set.update(range(15))  # the copyright, trademark and licence notices among them
+    wanted.flags = hb.SubsetFlags.NOTDEF_OUTLINE
+    cut = hb.subset(hb.Face(data), wanted)
+    if cut is None:
+        raise ValueError("HarfBuzz could not subset it")
+    font = TTFont(io.BytesIO(cut.blob.data), recalcTimestamp=False, lazy=True)
     _rename(font, family)
     out = io.BytesIO()
     font.flavor = "woff2"
     font.save(out)
     return out.getvalue()
+
+
+def _tag(feature: str) -> int:
+    """An OpenType tag ('smcp') as the integer HarfBuzz takes."""
+    return int.from_bytes(feature.ljust(4)[:4].encode("ascii"), "big")
 
 
 def _rename(font: Any, family: str) -> None:
@@ -270,13 +276,17 @@ def _rename(font: Any, family: str) -> None:
 
 def _key(data: bytes, family: str, codepoints: frozenset[int], features: tuple[str, ...]) -> str:
     import fontTools
+    import uharfbuzz
 
     try:
         import brotli  # type: ignore[import-untyped]
     except ImportError:  # then WOFF2 fails, with fontTools' own message
         brotli = None
     brotli_version = getattr(brotli, "__version__", "none")
-    versions = f"{_FORMAT} fontTools {fontTools.version} brotli {brotli_version}"
+    versions = (
+        f"{_FORMAT} HarfBuzz {uharfbuzz.version_string()} uharfbuzz {uharfbuzz.__version__} "
+        f"fontTools {fontTools.version} brotli {brotli_version}"
+    )
     font = hashlib.sha256(data).hexdigest()
     text = json.dumps([versions, font, family, list(features), sorted(codepoints)])
     return hashlib.sha256(text.encode()).hexdigest()

@@ -201,8 +201,7 @@ class Layout:
 def layout_pdf(html: str, roots: list[Path], base_url: Path) -> Layout:
     """Lay out print HTML with WeasyPrint, confined to the given roots."""
     with captured_warnings() as warnings:
-        import weasyprint
-
+        weasyprint = engine()
         from .fetcher import make_fetcher
 
         fetcher = make_fetcher(roots, warnings)
@@ -223,6 +222,38 @@ def layout_pdf(html: str, roots: list[Path], base_url: Path) -> Layout:
                 "is a page too small for its margins, or a size in the stylesheet out of range?"
             ) from None
     return Layout(rendered, warnings, html)
+
+
+def engine() -> Any:
+    """WeasyPrint, imported with the one fix we make to what it uses (``_page_references``)."""
+    import pydyf
+    import weasyprint
+
+    if not isinstance(pydyf.PDF.__dict__.get("page_references"), _PageReferences):
+        pydyf.PDF.page_references = _PageReferences()
+    return weasyprint
+
+
+class _PageReferences:
+    """``pydyf.PDF.page_references``, made once per page count instead of once per use.
+
+    pydyf 0.13 rebuilds the tuple of every page's reference each time it is read, and
+    WeasyPrint 70 reads it once per tagged element and per link: quadratic in the pages. A
+    tagged 142-page document spent 4-5 s of its 10 s PDF writing there. Pages are only ever
+    appended to ``Kids``, so the tuple holds until their number changes; the bytes written are
+    the same.
+    """
+
+    def __get__(self, pdf: Any, owner: type | None = None) -> Any:
+        if pdf is None:
+            return self
+        kids = pdf.pages["Kids"]
+        cached = pdf.__dict__.get("_briefings_page_references")
+        if cached is None or cached[0] is not kids or cached[1] != len(kids):
+            references = tuple(f"{number} 0 R".encode("ascii") for number in kids[::3])
+            cached = (kids, len(kids), references)
+            pdf.__dict__["_briefings_page_references"] = cached
+        return cached[2]
 
 
 def write_pdf_bytes(

@@ -1,0 +1,81 @@
+"""What we change in how the engine is used: a cached page-reference tuple, HarfBuzz font cuts.
+
+Neither may change what a reader gets: the PDF is the same byte for byte, and a cut keeps the
+notices the font licence asks for.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import io
+from pathlib import Path
+
+import pydyf
+import pytest
+from fontTools.ttLib import TTFont
+
+from briefings import fonts, rendering
+
+ROOT = Path(__file__).resolve().parents[1]
+FONTS = ROOT / "templates" / "fonts"
+CREATED = dt.datetime(2016, 11, 25, tzinfo=dt.UTC)
+
+# Three pages, each with a heading, a list and a link to another: tags and links on every page.
+PAGES = "".join(
+    f'<section id="s{n}" style="break-after: page"><h1>Part {n}</h1>'
+    f'<ul><li>One</li><li>Two</li></ul><p><a href="#s{(n + 1) % 3}">next</a></p></section>'
+    for n in range(3)
+)
+HTML = f'<html lang="en"><head><title>Pages</title></head><body>{PAGES}</body></html>'
+
+
+def page_references(pdf: pydyf.PDF) -> tuple[bytes, ...]:
+    """What pydyf itself gives: every page's reference, made afresh."""
+    return tuple(f"{n} 0 R".encode("ascii") for n in pdf.pages["Kids"][::3])
+
+
+def test_the_page_references_follow_the_pages_added() -> None:
+    rendering.engine()
+    pdf = pydyf.PDF()
+    assert pdf.page_references == ()
+    for count in (1, 2, 3):
+        pdf.add_page(pydyf.Dictionary({"Type": "/Page"}))
+        assert pdf.page_references == page_references(pdf)
+        assert len(pdf.page_references) == count
+        assert pdf.page_references is pdf.page_references  # made once per page count
+
+
+def test_the_cached_page_references_change_no_byte_of_a_tagged_pdf(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    def write() -> bytes:
+        layout = rendering.layout_pdf(HTML, [ROOT / "templates"], ROOT / "templates")
+        assert layout.page_count == 3
+        return rendering.write_pdf_bytes(layout, CREATED, "pdf/ua-1")
+
+    cached = write()
+    assert isinstance(pydyf.PDF.__dict__["page_references"], rendering._PageReferences)
+    monkeypatch.setattr(pydyf.PDF, "page_references", property(page_references))
+    assert write() == cached
+
+
+def test_a_harfbuzz_cut_keeps_the_licence_notices_and_only_the_page_characters() -> None:
+    data = (FONTS / "SourceSans3-Bold.ttf").read_bytes()
+    wanted = frozenset(map(ord, "Kosovo 2016"))
+    font = TTFont(io.BytesIO(fonts.subset_font(data, wanted, "Briefing Sans", ("smcp",))))
+    names = {r.nameID: r.toUnicode() for r in font["name"].names if r.langID == 0x409}
+    original = {r.nameID: r.toUnicode() for r in TTFont(io.BytesIO(data))["name"].names}
+    for name_id in (0, 7, 13, 14):  # copyright, trademark, licence, licence URL
+        if name_id in original:
+            assert names[name_id] == original[name_id], name_id
+    assert "SIL Open Font License" in names[13]
+    assert set(font.getBestCmap()) == wanted
+    assert font["head"].modified == TTFont(io.BytesIO(data))["head"].modified  # no timestamp
+
+
+def test_a_font_harfbuzz_cannot_read_is_a_clear_error(tmp_path: Path) -> None:
+    broken = tmp_path / "Broken.ttf"
+    broken.write_bytes(b"\x00\x01\x00\x00" + b"\x00" * 200)
+    face = fonts.Face("Briefing Sans", broken)
+    with pytest.raises(fonts.TemplateError, match=r"Broken\.ttf: could not cut it down"):
+        fonts.subset_face(face, frozenset(map(ord, "abc")), (), fonts.FontCache())
