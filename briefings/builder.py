@@ -377,8 +377,10 @@ def _run(
     done: int,
     total: int,
 ) -> list[Rendered]:
-    """Render the pending jobs, in worker processes when there is more than one."""
-    workers = min(len(pending), jobs or os.cpu_count() or 1)
+    """Render the pending jobs, in worker processes when there is more than one (or one job in
+    two parts: ``_parts``)."""
+    parts = [(index, part) for index, (job, _) in enumerate(pending) for part in _parts(job)]
+    workers = min(len(parts), jobs or os.cpu_count() or 1)
     report = progress or (lambda done, total, label: None)
     if workers <= 1:
         results = []
@@ -392,15 +394,40 @@ def _run(
     with ProcessPoolExecutor(
         max_workers=workers, initializer=_worker_start, initargs=(engine,)
     ) as pool:
-        order = _slowest_first([job for job, _ in pending])
-        futures = {pool.submit(render_job, pending[i][0]): i for i in order}
-        slots: list[Rendered | None] = [None] * len(pending)
+        order = _slowest_first([part for _, part in parts])
+        futures = {pool.submit(render_job, parts[k][1]): k for k in order}
+        pieces: list[dict[int, Rendered]] = [{} for _ in pending]
         for future in as_completed(futures):
-            rendered = future.result()  # a worker's BriefingError is re-raised here, intact
-            slots[futures[future]] = rendered
-            done += 1
-            report(done, total, f"{rendered.audience}: rendered")
-        return [r for r in slots if r is not None]
+            k = futures[future]
+            index = parts[k][0]
+            pieces[index][k] = future.result()  # a worker's BriefingError is re-raised here
+            if len(pieces[index]) == sum(1 for i, _ in parts if i == index):
+                done += 1
+                report(done, total, f"{pending[index][0].briefing.audience.id}: rendered")
+        return [_joined([done_parts[k] for k in sorted(done_parts)]) for done_parts in pieces]
+
+
+def _parts(job: Job) -> list[Job]:
+    """A job split where its parts do not wait on each other, so two workers can share it: the
+    PDF and the HTML of a document without a page budget (a budget's cuts decide both)."""
+    if len(job.formats) > 1 and job.briefing.audience.page_budget is None:
+        return [replace(job, formats=(fmt,)) for fmt in job.formats]
+    return [job]
+
+
+def _joined(parts: list[Rendered]) -> Rendered:
+    """One audience's documents from its parts: their files, and each warning once."""
+    first = parts[0]
+    files: dict[str, bytes] = {}
+    warnings: list[str] = []
+    for part in parts:
+        files.update(part.files)
+        warnings.extend(w for w in part.warnings if w not in warnings)
+    pages = next((p.pages for p in parts if p.pages is not None), None)
+    fonts = next((p.fonts for p in parts if p.fonts is not None), None)
+    return replace(
+        first, files=dict(sorted(files.items())), pages=pages, warnings=warnings, fonts=fonts
+    )
 
 
 def _worker_start(engine: bool = False) -> None:
@@ -516,14 +543,18 @@ def _lays_out(job: Job) -> bool:
 def _slowest_first(jobs: Sequence[Job]) -> list[int]:
     """The jobs' indexes, the slowest first, so that the long pole does not start last.
 
-    Longest-processing-time-first: cost grows with the points a document prints, and a page
-    budget lays it out several times (three passes is typical for the book's fact sheet).
+    Longest-processing-time-first, with costs in about tenths of a second on the book: laying
+    out grows with the points a document prints; a page budget lays out a page or two a few
+    times (the fact sheets took 0.4-0.8 s to lay out where staff took 5); the screen HTML costs
+    about a second whatever its length (its fonts are cut per page).
     """
 
     def cost(index: int) -> float:
         job = jobs[index]
         points = sum(1 for _ in job.briefing.points())
-        passes = 3 if job.briefing.audience.page_budget is not None else 1
-        return (points + 10) * passes if _lays_out(job) else points
+        html = 12 + points / 5 if "html" in job.formats else 0
+        if job.briefing.audience.page_budget is not None:
+            return 10 + html
+        return (points + 10 if "pdf" in job.formats else 0) + html
 
     return sorted(range(len(jobs)), key=lambda i: (-cost(i), i))

@@ -79,3 +79,45 @@ def test_a_font_harfbuzz_cannot_read_is_a_clear_error(tmp_path: Path) -> None:
     face = fonts.Face("Briefing Sans", broken)
     with pytest.raises(fonts.TemplateError, match=r"Broken\.ttf: could not cut it down"):
         fonts.subset_face(face, frozenset(map(ord, "abc")), (), fonts.FontCache())
+
+
+# --- How a build shares its documents among workers ---------------------------------------------
+
+
+def test_a_document_in_two_parts_on_two_workers_is_the_same_as_one_job(project: Path) -> None:
+    """Staff (no page budget) renders its PDF and HTML as two jobs at -j 2; press (a budget)
+    stays one job. Every file, the build manifest among them, is what -j 1 makes."""
+    from briefings import build
+
+    made = {}
+    for jobs in (1, 2):
+        out = project / f"j{jobs}"
+        result = build(
+            project, audiences=["staff", "press"], topics=["kosovo"], jobs=jobs, output=out
+        )
+        assert [(d.audience, d.format) for d in result.documents] == [
+            ("staff", "html"),
+            ("staff", "pdf"),
+            ("press", "html"),
+            ("press", "pdf"),
+        ]
+        made[jobs] = {p.name: p.read_bytes() for p in out.iterdir() if p.is_file()}
+        made[jobs].pop(".briefing-build.lock", None)
+    assert made[1] == made[2]
+    assert {"staff.pdf", "staff.html", "press.pdf", ".briefing-manifest.json"} <= set(made[2])
+
+
+def test_the_slowest_part_starts_first(book) -> None:  # type: ignore[no-untyped-def]
+    """The book's long poles, the two long documents' PDFs, start before the fact sheets (which a
+    page budget keeps to a page or two) and the screen pages (about a second each)."""
+    from briefings import builder
+
+    jobs = []
+    for audience in ("press", "talking-points", "liaison", "principal", "staff"):
+        briefing = builder.assemble_briefing(book, audience, ())
+        job = builder.Job(briefing, ("html", "pdf"), None, CREATED, ROOT, False)  # type: ignore[arg-type]
+        jobs.extend(builder._parts(job))
+    assert [len(j.formats) for j in jobs] == [2, 2, 1, 1, 2, 1, 1]
+    order = [(jobs[i].briefing.audience.id, jobs[i].formats) for i in builder._slowest_first(jobs)]
+    assert order[:2] == [("staff", ("pdf",)), ("liaison", ("pdf",))]
+    assert len(order) == len(set(order)) == 7
