@@ -8,6 +8,8 @@ The levers (issue #16), each a seam in ``briefings.builder``; none changes a byt
   fonts    one WeasyPrint font configuration for every document a process lays out
   order    the slowest job first (``_slowest_first``), so the long pole does not start last
   prewarm  a worker imports WeasyPrint before its first job, in its initializer
+  split    a document without a page budget renders its PDF and HTML as two jobs (``_parts``)
+  pagerefs a tagged PDF's page references made once per page count (``rendering.engine``)
 
 ``none`` turns nothing off. The rest of the arguments are ``briefing``'s.
 """
@@ -18,7 +20,7 @@ import contextlib
 import gc
 import sys
 
-LEVERS = ("gc", "fonts", "order", "prewarm")
+LEVERS = ("gc", "fonts", "order", "prewarm", "split", "pagerefs")
 
 
 def turn_off(names: set[str]) -> None:
@@ -35,6 +37,18 @@ def turn_off(names: set[str]) -> None:
     if "prewarm" in names:
         original = builder._worker_start
         builder._worker_start = lambda engine=False: original(False)  # type: ignore[assignment]
+    if "split" in names:
+        builder._parts = lambda job: [job]  # type: ignore[assignment]
+    if "pagerefs" in names:
+        from briefings import rendering
+
+        def afresh(self, pdf, owner=None):  # type: ignore[no-untyped-def]
+            """pydyf's own: every page's reference, made again on each read."""
+            if pdf is None:
+                return self
+            return tuple(f"{n} 0 R".encode("ascii") for n in pdf.pages["Kids"][::3])
+
+        rendering._PageReferences.__get__ = afresh  # type: ignore[method-assign]
 
 
 def main() -> None:
