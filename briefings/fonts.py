@@ -18,7 +18,8 @@ import json
 import re
 import struct
 import unicodedata
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from html.parser import HTMLParser
 from pathlib import Path
@@ -252,8 +253,39 @@ def subset_font(
     _rename(font, family)
     out = io.BytesIO()
     font.flavor = "woff2"
-    font.save(out)
+    with _brotli_quality(WOFF2_QUALITY):
+        font.save(out)
     return out.getvalue()
+
+
+# Brotli's quality 11 (fontTools' and the reference encoder's default) took 0.45 s to compress a
+# fact sheet's eight faces, quality 10 0.21 s, for 0.2% more bytes (105,038 against 104,850);
+# quality 9 is 7% larger.
+WOFF2_QUALITY = 10
+
+
+@contextmanager
+def _brotli_quality(quality: int) -> Iterator[None]:
+    """Make fontTools' WOFF2 writer compress at ``quality`` (it gives Brotli no quality of its
+    own) while inside; the module it calls is put back afterwards."""
+    from fontTools.ttLib import woff2
+
+    module = woff2.brotli
+
+    class AtQuality:
+        MODE_FONT = module.MODE_FONT
+        MODE_TEXT = module.MODE_TEXT
+        decompress = staticmethod(module.decompress)
+
+        @staticmethod
+        def compress(data: bytes, mode: int = module.MODE_GENERIC) -> bytes:
+            return bytes(module.compress(data, mode=mode, quality=quality))
+
+    woff2.brotli = AtQuality
+    try:
+        yield
+    finally:
+        woff2.brotli = module
 
 
 def _tag(feature: str) -> int:
@@ -284,7 +316,7 @@ def _key(data: bytes, family: str, codepoints: frozenset[int], features: tuple[s
         brotli = None
     brotli_version = getattr(brotli, "__version__", "none")
     versions = (
-        f"{_FORMAT} HarfBuzz {uharfbuzz.version_string()} uharfbuzz {uharfbuzz.__version__} "
+        f"{_FORMAT} brotli quality {WOFF2_QUALITY} HarfBuzz {uharfbuzz.version_string()} uharfbuzz {uharfbuzz.__version__} "
         f"fontTools {fontTools.version} brotli {brotli_version}"
     )
     font = hashlib.sha256(data).hexdigest()
