@@ -4,7 +4,8 @@ Runs ``briefing preview -p 0 --no-open`` (every audience, as an analyst starts i
 staff page's event stream the way the page's own script does (``/__events?page=staff&seen=N``),
 appends a word to a headline of a topic staff prints, and stops the clock when the reload event
 has come and the page fetched after it holds the word. With Chromium and Playwright at hand it
-does the same in a real browser: the page open, the clock stopped when its text shows the word.
+does the same in a real browser: the page open, the clock stopped when its text shows the word,
+and it counts the page's navigations meanwhile (0 when the page updated itself in place).
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ import subprocess
 import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
+from typing import Any
 
 TOPIC = "kosovo"
 PAGE = "staff"
@@ -101,13 +103,15 @@ def over_http(port: int, project: Path, marker: str) -> float:
     return seconds
 
 
-def in_browser(port: int, project: Path, markers: list[str]) -> list[float] | str:
-    """The same edits with the page open in Chromium; the times, or why not measured."""
+def in_browser(port: int, project: Path, markers: list[str]) -> tuple[list[float], int] | str:
+    """The same edits with the page open in Chromium; the times and the navigations, or why
+    not measured."""
     try:
         from playwright.sync_api import sync_playwright
     except ImportError:
         return "playwright is not installed"
-    times = []
+    times: list[float] = []
+    navigations = 0
     with sync_playwright() as playwright:
         try:
             browser = playwright.chromium.launch(executable_path="/usr/bin/chromium")
@@ -116,6 +120,12 @@ def in_browser(port: int, project: Path, markers: list[str]) -> list[float] | st
         try:
             page = browser.new_page()
             page.goto(f"http://127.0.0.1:{port}/{PAGE}.html")
+
+            def navigated(frame: Any) -> None:
+                nonlocal navigations
+                navigations += frame == page.main_frame
+
+            page.on("framenavigated", navigated)
             for marker in markers:
                 page.wait_for_timeout(300)  # the event stream is open
                 started = time.perf_counter()
@@ -129,7 +139,7 @@ def in_browser(port: int, project: Path, markers: list[str]) -> list[float] | st
                 times.append(time.perf_counter() - started)
         finally:
             browser.close()
-    return times
+    return times, navigations
 
 
 def measure(briefing: Path, project: Path, runs: int, log: Callable[[str], None]) -> dict:  # type: ignore[type-arg]
@@ -147,5 +157,5 @@ def measure(briefing: Path, project: Path, runs: int, log: Callable[[str], None]
         if isinstance(browser, str):
             results["browser_skipped"] = browser
         else:
-            results["browser_s"] = browser
+            results["browser_s"], results["browser_navigations"] = browser
     return results

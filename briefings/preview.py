@@ -4,13 +4,15 @@ Builds the HTML into a temporary folder (never the project's output folder), one
 audience, and serves it with the standard library's HTTP server. File-system events (``watch``)
 say when a file under the content, seeds or template folders, or ``briefing.yaml``, changes;
 then the audiences whose pages are open are rebuilt first, and the others after, one at a time,
-in a second process. Every build runs in a warm worker process with a time limit
-(``limits.WarmWorker``), so a runaway template or layout is stopped with a message, its process
-replaced, and the server keeps serving. Each served page carries a small script (added when
-serving, never written to disk) that listens on ``/__events`` and reloads the page when its
-audience has been rebuilt: the server pushes, nothing polls. ``/<audience>.pdf`` builds that PDF
-on request. A build that fails leaves the server running and shows the error in place of the
-page until it is fixed.
+in a second process at a lower priority. Every build runs in a warm worker process with a time
+limit (``limits.WarmWorker``), so a runaway template or layout is stopped with a message, its
+process replaced, and the server keeps serving. Each served page carries a small script (added
+when serving, never written to disk) that listens on ``/__events``: each time its audience has
+been rebuilt, the server pushes an event (nothing polls), and the page fetches itself and
+changes, in place, what differs in its body, so the stylesheet, the fonts and the scroll
+position stay (a full reload when anything before the body changed, or the update fails).
+``/<audience>.pdf`` builds that PDF on request. A build that fails leaves the server running
+and shows the error in place of the page until it is fixed.
 """
 
 from __future__ import annotations
@@ -43,13 +45,56 @@ POLL_SECONDS = 0.5  # where the system gives no file-system events
 SETTLE_SECONDS = 0.03  # an editor may save in several writes: build after the last
 KEEP_ALIVE_SECONDS = 15.0  # a comment on the event stream, so a closed page is noticed
 INDEX = ""  # the page at /, which reloads after any build
-_INLINE_FONT = re.compile(r'url\("data:font/(ttf|otf|woff2?);base64,([A-Za-z0-9+/=]+)"\)')
+_INLINE_FONT = re.compile(rb'url\("data:font/(ttf|otf|woff2?);base64,([A-Za-z0-9+/=]+)"\)')
 MAX_SERVED_FONTS = 64
 _DOCUMENT = re.compile(r"^/([a-z0-9]+(?:-[a-z0-9]+)*)\.(html|pdf)$")
-_RELOAD = """<script>
+# After each rebuild the page fetches itself and changes, in place, the parts of its body that
+# differ: the stylesheet and fonts stay parsed, the browser lays out again only what changed,
+# and the scroll stays. A full reload instead when anything before <body> changed (data-head),
+# the page has scripts of its own (they would not run again), or anything fails.
+_RELOAD = """<script data-preview="{page}" data-head="{head}">
 (function () {{
+  var own = document.currentScript.dataset, busy = false, again = false;
   var events = new EventSource("/__events?page={page}&seen={version}");
-  events.addEventListener("reload", function () {{ events.close(); location.reload(); }});
+  events.addEventListener("reload", function () {{
+    if (busy) again = true;
+    else update();
+  }});
+  function same(a, b) {{
+    if (a.nodeName !== b.nodeName || a.attributes.length !== b.attributes.length) return false;
+    for (var i = 0; i < b.attributes.length; i++) {{
+      var name = b.attributes[i];
+      if (a.getAttributeNS(name.namespaceURI, name.localName) !== name.value) return false;
+    }}
+    return true;
+  }}
+  function patch(old, next) {{
+    var a = Array.prototype.slice.call(old.childNodes);
+    var b = Array.prototype.slice.call(next.childNodes);
+    if (a.length !== b.length) return old.parentNode.replaceChild(next, old);
+    for (var i = 0; i < a.length; i++) {{
+      if (a[i].isEqualNode(b[i])) continue;
+      if (a[i].nodeType === 1 && same(a[i], b[i])) patch(a[i], b[i]);
+      else old.replaceChild(b[i], a[i]);
+    }}
+  }}
+  function update() {{
+    busy = true;
+    fetch(location.href, {{cache: "no-store"}}).then(function (response) {{
+      return response.text();
+    }}).then(function (text) {{
+      var next = new DOMParser().parseFromString(text, "text/html");
+      var script = next.querySelector("script[data-preview]");
+      var scripts = next.querySelectorAll("script").length;
+      if (scripts !== 1 || !script || script.dataset.head !== own.head) throw "changed";
+      var x = window.scrollX, y = window.scrollY;
+      if (same(document.body, next.body)) patch(document.body, next.body);
+      else document.documentElement.replaceChild(next.body, document.body);
+      window.scrollTo(x, y);
+      busy = false;
+      if (again) {{ again = false; update(); }}
+    }}).catch(function () {{ events.close(); location.reload(); }});
+  }}
 }})();
 </script>
 """
@@ -91,7 +136,7 @@ class Preview:
         self._state = threading.Condition()
         self._stop = threading.Event()
         self._front = WarmWorker("the preview build", _warm_up)  # the open pages; PDFs
-        self._back = WarmWorker("the preview build", _warm_up)  # the other audiences
+        self._back = WarmWorker("the preview build", _warm_up_behind)  # the other audiences
         self._watcher = Watcher(self._on_change, interval)
         self._folder: Path | None = None
         self._server: ThreadingHTTPServer | None = None
@@ -184,25 +229,29 @@ class Preview:
         with self._state:
             version = self._versions.get(audience, 0)
         try:
-            text = (self._folder / audience / f"{audience}.html").read_text(encoding="utf-8")
+            data = (self._folder / audience / f"{audience}.html").read_bytes()
         except OSError:
             return None
-        return _with_reload(self._link_fonts(text), audience, version).encode("utf-8")
+        text = self._link_fonts(data).decode("utf-8")
+        return _with_reload(text, audience, version).encode("utf-8")
 
-    def _link_fonts(self, text: str) -> str:
+    def _link_fonts(self, page: bytes) -> bytes:
         """Serve the page's inlined fonts as files of their own, named by their content, so a
-        reload fetches only the page (the browser keeps the fonts) and parses a tenth of it."""
+        reload fetches only the page (the browser keeps the fonts) and parses a tenth of it.
 
-        def link(match: re.Match[str]) -> str:
+        Bytes, not text: decoding the 3.5 MB page with its fonts took longer than the rest.
+        """
+
+        def link(match: re.Match[bytes]) -> bytes:
             kind, data = match.groups()
-            name = f"{hashlib.sha256(data.encode()).hexdigest()[:24]}.{kind}"
+            name = f"{hashlib.sha256(data).hexdigest()[:24]}.{kind.decode()}"
             if name not in self.fonts:
                 if len(self.fonts) >= MAX_SERVED_FONTS:
                     self.fonts.clear()  # fonts of old builds; the pages ask again
                 self.fonts[name] = base64.b64decode(data)
-            return f'url("/__fonts/{name}")'
+            return f'url("/__fonts/{name}")'.encode()
 
-        return _INLINE_FONT.sub(link, text)
+        return _INLINE_FONT.sub(link, page)
 
     def page_version(self, page: str) -> int:
         """How many builds the page has seen: the audience's, or all of them for the index."""
@@ -386,6 +435,14 @@ def _warm_up() -> None:
         import weasyprint  # noqa: F401
 
 
+def _warm_up_behind() -> None:
+    """The background worker's warm-up: at a lower priority, so that on a busy machine the
+    page on screen (its build, then the browser laying it out) goes first."""
+    with contextlib.suppress(OSError, AttributeError):  # AttributeError: no os.nice here
+        os.nice(10)
+    _warm_up()
+
+
 def _build_each(
     start: Path,
     options: dict[str, Any],
@@ -428,8 +485,12 @@ def _build_each(
 
 
 def _with_reload(text: str, page: str, version: int) -> str:
-    script = _RELOAD.format(page=page, version=version)
-    end = text.lower().rfind("</body>")
+    """Add the script that updates the page after a rebuild, which knows what precedes <body>."""
+    lower = text.lower()
+    body = lower.find("<body")
+    head = hashlib.sha256(text[: body if body != -1 else None].encode()).hexdigest()[:16]
+    script = _RELOAD.format(page=page, version=version, head=head)
+    end = lower.rfind("</body>")
     if end == -1:
         return text + script
     return text[:end] + script + text[end:]
@@ -527,7 +588,10 @@ def _handler(preview: Preview) -> type[BaseHTTPRequestHandler]:
                     self._send(HTTPStatus.OK, "application/pdf", data)
 
         def _events(self, query: dict[str, list[str]]) -> None:
-            """Server-sent events: one ``reload`` when the page's audience has been rebuilt."""
+            """Server-sent events: a ``reload`` each time the page's audience has been rebuilt.
+
+            The stream stays open, so the page counts as open between two rebuilds too.
+            """
             page = (query.get("page") or [INDEX])[0]
             try:
                 seen = int((query.get("seen") or ["0"])[0])
@@ -541,14 +605,15 @@ def _handler(preview: Preview) -> type[BaseHTTPRequestHandler]:
             with preview.viewing(page), contextlib.suppress(OSError):
                 self.wfile.write(b"retry: 500\n\n")
                 self.wfile.flush()
-                while not preview.wait_for_build(page, seen, KEEP_ALIVE_SECONDS):
-                    if preview._stop.is_set():
+                while True:
+                    if preview.wait_for_build(page, seen, KEEP_ALIVE_SECONDS):
+                        seen = preview.page_version(page)
+                        self.wfile.write(f"event: reload\ndata: {seen}\n\n".encode())
+                    elif preview._stop.is_set():
                         return
-                    self.wfile.write(b": still here\n\n")  # fails once the page is closed
+                    else:
+                        self.wfile.write(b": still here\n\n")  # fails once the page is closed
                     self.wfile.flush()
-                version = preview.page_version(page)
-                self.wfile.write(f"event: reload\ndata: {version}\n\n".encode())
-                self.wfile.flush()
 
         def _same_origin(self) -> bool:
             """Whether the request comes from the preview's own pages or the address bar."""

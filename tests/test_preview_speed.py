@@ -1,24 +1,28 @@
-"""The fast preview: file-system events, a warm worker per side, reloads pushed to the open page.
+"""The fast preview: file-system events, a warm worker per side, reloads pushed to the open page,
+which updates itself in place (in Chromium, where it is installed).
 
 No timings here (the machine is noisy); ``./brief bench`` measures the edit → reload time.
 """
 
 from __future__ import annotations
 
+import contextlib
 import http.client
 import os
 import re
 import threading
 import time
 import urllib.request
+from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 from conftest import fetch
 
 from briefings.errors import RenderError
 from briefings.limits import WarmWorker
-from briefings.preview import Preview
+from briefings.preview import Preview, _with_reload
 from briefings.watch import Watcher
 
 OLD = "Israel does not recognise Kosovo as an independent state"
@@ -214,3 +218,119 @@ def test_the_page_links_its_fonts_so_a_reload_fetches_only_the_page(project: Pat
                 assert response.read() in bundled
         assert fetch(preview.url + "__fonts/0123.ttf")[0] == 404
         assert len(page) < 1_000_000  # whole fonts inlined, the page was about 3.5 MB
+
+
+def test_the_event_stream_stays_open_across_rebuilds(project: Path) -> None:
+    kosovo = project / "content" / "kosovo.yaml"
+    with Preview(project, port=0, audiences=("staff",)) as preview:
+        events = Events(preview, "staff")
+        try:
+            for word in ("once", "twice"):
+                text = kosovo.read_text("utf-8")
+                kosovo.write_text(text.replace(OLD, f"{OLD} {word}", 1), "utf-8")
+                assert events.next_event() == "reload"
+                assert preview._viewers.get("staff") == 1  # still counted as open
+        finally:
+            events.close()
+
+
+def test_the_update_script_knows_what_precedes_the_body() -> None:
+    page = '<!DOCTYPE html><html><head><style>p {{}}</style></head><body class="b">{}</body></html>'
+    first = _with_reload(page.format("one"), "staff", 3)
+    second = _with_reload(page.format("two"), "staff", 4)
+    styled = _with_reload(page.replace("p {{}}", "p {{ color: red }}").format("one"), "staff", 3)
+
+    def head(served: str) -> str:
+        found = re.search(r'data-head="([0-9a-f]+)"', served)
+        assert found is not None
+        return found.group(1)
+
+    assert head(first) == head(second) != head(styled)
+    assert first.index("<script") > first.index("one") and first.endswith("</body></html>")
+    assert 'new EventSource("/__events?page=staff&seen=3")' in first
+
+
+# --- In a real browser ------------------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def chromium() -> Iterator[Any]:
+    """Headless Chromium, as the browser tests start it (skipped without it, failed on CI)."""
+    from test_browser import CHROMIUM, LAUNCH_ARGS, _missing
+
+    missing = _missing()
+    if missing:
+        if os.environ.get("CI") == "true":
+            pytest.fail(f"browser tests cannot run: {missing}", pytrace=False)
+        pytest.skip(f"browser tests need Chromium and Playwright: {missing}")
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=LAUNCH_ARGS)
+        yield browser
+        browser.close()
+
+
+@contextlib.contextmanager
+def previewing(project: Path, chromium: Any) -> Iterator[tuple[Any, list[str]]]:
+    """The preview of staff, its page open in the browser and listening; the page, and its
+    navigations from then on."""
+    with Preview(project, port=0, audiences=("staff",)) as preview:
+        page = chromium.new_page(viewport={"width": 1280, "height": 700})
+        try:
+            page.goto(preview.url + "staff.html")
+            assert wait_until(lambda: preview._viewers.get("staff") == 1)
+            navigations: list[str] = []
+            page.on("framenavigated", lambda frame: navigations.append(frame.url))
+            yield page, navigations
+        finally:
+            page.close()
+
+
+def shows(page: Any, text: str) -> None:
+    page.wait_for_function("t => document.body.textContent.includes(t)", arg=text, timeout=60_000)
+
+
+def test_an_edit_updates_the_open_page_in_place_and_keeps_its_scroll(
+    project: Path, chromium: Any
+) -> None:
+    kosovo = project / "content" / "kosovo.yaml"
+    with previewing(project, chromium) as (page, navigations):
+        page.evaluate("window.kept = 'set before the edit'; window.scrollTo(0, 2500)")
+        scrolled = page.evaluate("window.scrollY")
+        assert scrolled > 0
+        for old, new in ((OLD, NEW), (NEW, f"{NEW} again")):  # the page keeps listening
+            kosovo.write_text(kosovo.read_text("utf-8").replace(old, new), "utf-8")
+            shows(page, new)
+            assert page.evaluate("window.kept") == "set before the edit"
+            assert page.evaluate("window.scrollY") == scrolled
+        assert OLD not in page.evaluate("document.body.textContent")
+        assert navigations == []
+        assert page.evaluate("document.querySelectorAll('script').length") == 1
+
+
+def test_a_broken_file_shows_its_error_on_the_open_page_and_a_fix_brings_it_back(
+    project: Path, chromium: Any
+) -> None:
+    kosovo = project / "content" / "kosovo.yaml"
+    good = kosovo.read_text("utf-8")
+    with previewing(project, chromium) as (page, _):
+        kosovo.write_text("title: [unclosed\n", "utf-8")
+        shows(page, "The build failed")
+        text = page.evaluate("document.body.textContent")
+        assert "content/kosovo.yaml:2:1: YAML syntax: did not find expected" in text
+        kosovo.write_text(good.replace(OLD, NEW), "utf-8")
+        shows(page, NEW)
+        assert "The build failed" not in page.evaluate("document.body.textContent")
+
+
+def test_a_change_to_the_stylesheet_reloads_the_whole_page(project: Path, chromium: Any) -> None:
+    css = project / "templates" / "staff" / "audience.css"
+    with previewing(project, chromium) as (page, navigations):
+        page.evaluate("window.kept = 'set before the edit'")
+        css.write_text(css.read_text("utf-8") + "\n.preview-test { color: red }\n", "utf-8")
+        page.wait_for_function(
+            "() => document.head.innerHTML.includes('.preview-test')", timeout=60_000
+        )
+        assert page.evaluate("window.kept") is None
+        assert len(navigations) == 1
