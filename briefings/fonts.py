@@ -221,7 +221,7 @@ def subset_face(
     def make() -> bytes:
         try:
             return subset_font(data, codepoints, face.family, features)
-        except Exception as exc:  # fontTools' own failures, on a font it read but cannot cut
+        except Exception as exc:  # HarfBuzz's or fontTools' failures, on a font read but not cut
             raise TemplateError(f"{face.path}: could not cut it down ({exc})") from None
 
     return cache.get(key, make)
@@ -316,8 +316,8 @@ def _key(data: bytes, family: str, codepoints: frozenset[int], features: tuple[s
         brotli = None
     brotli_version = getattr(brotli, "__version__", "none")
     versions = (
-        f"{_FORMAT} brotli quality {WOFF2_QUALITY} HarfBuzz {uharfbuzz.version_string()} uharfbuzz {uharfbuzz.__version__} "
-        f"fontTools {fontTools.version} brotli {brotli_version}"
+        f"{_FORMAT} HarfBuzz {uharfbuzz.version_string()} uharfbuzz {uharfbuzz.__version__} "
+        f"fontTools {fontTools.version} brotli {brotli_version} quality {WOFF2_QUALITY}"
     )
     font = hashlib.sha256(data).hexdigest()
     text = json.dumps([versions, font, family, list(features), sorted(codepoints)])

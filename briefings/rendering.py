@@ -238,8 +238,9 @@ class _PageReferences:
     """``pydyf.PDF.page_references``, made once per page count instead of once per use.
 
     pydyf 0.13 rebuilds the tuple of every page's reference each time it is read, and
-    WeasyPrint 70 reads it once per tagged element and per link: quadratic in the pages. A
-    tagged 142-page document spent 4-5 s of its 10 s PDF writing there. Pages are only ever
+    WeasyPrint 70 reads it once per tagged element and per link: quadratic in the pages: writing
+    a tagged PDF of 142 pages took 8.0 s of CPU with it and 7.4 s without, one of 439 pages
+    32.1 s and 23.4 s. Pages are only ever
     appended to ``Kids``, so the tuple holds until their number changes; the bytes written are
     the same.
     """
