@@ -2,17 +2,96 @@
 
 from __future__ import annotations
 
+import contextlib
+import ctypes
 import fcntl
+import gc
 import os
+import re
 import shutil
+import tracemalloc
 import urllib.error
 import urllib.request
+from collections.abc import Callable, Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 
 REPO = Path(__file__).resolve().parent.parent
 PROJECT_PARTS = ("content", "seeds", "templates", "briefing.yaml")
+# Modules whose tests share a costly module- or session-scoped fixture (an installed wheel, a
+# built edition, a planted build, Chromium with its pages open): under pytest-xdist each runs
+# whole on one worker, so the fixture is made once rather than once on each worker.
+WHOLE_MODULES = frozenset({
+    "tests/test_browser.py",
+    "tests/test_editions.py",
+    "tests/test_fonts.py",
+    "tests/test_release_gate.py",
+    "tests/test_wheel.py",
+})  # fmt: skip
+
+
+@pytest.hookimpl(optionalhook=True)
+def pytest_xdist_make_scheduler(config: pytest.Config, log: Any) -> Any:
+    """Under -n (--dist load), balance test by test, except that WHOLE_MODULES stay whole.
+
+    (``--dist loadgroup`` with ``xdist_group`` marks would say the same, but with pytest 9.2 it
+    silently stops grouping: pytest-xdist issue #1386.) The whole modules, the largest units,
+    are handed out first; the single tests then even out the workers' loads.
+    """
+    if config.getoption("dist") != "load":
+        return None  # another --dist asked for by name is obeyed
+    from xdist.scheduler import LoadScopeScheduling
+
+    class WholeModules(LoadScopeScheduling):
+        def _split_scope(self, nodeid: str) -> str:
+            module = nodeid.split("::", 1)[0]
+            return module if module in WHOLE_MODULES else nodeid
+
+    return WholeModules(config, log)
+
+
+CHROMIUM = Path("/usr/bin/chromium")
+# Headless, and nothing that reaches for the network (there is none on CI).
+LAUNCH_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
+
+
+def browser_missing() -> str | None:
+    """Say what the browser tests lack (Playwright, axe, Debian's Chromium), or None."""
+    try:
+        import axe_playwright_python  # noqa: F401
+        import playwright  # noqa: F401
+    except ImportError as exc:
+        return f"{exc.name} is not installed (pip install -e '.[test]')"
+    if not os.access(CHROMIUM, os.X_OK):
+        return f"{CHROMIUM} is missing (./brief test installs it; or: apt-get install chromium)"
+    return None
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[Any]:
+    """Headless Chromium for one module's tests, stopped after them, so that the next module
+    can start Playwright in the same process (its sync API allows one at a time). Skipped
+    without it, failed under CI (CI=true)."""
+    missing = browser_missing()
+    if missing:
+        if os.environ.get("CI") == "true":
+            pytest.fail(f"browser tests cannot run: {missing}", pytrace=False)
+        pytest.skip(f"browser tests need Chromium and Playwright: {missing}")
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        chromium = playwright.chromium.launch(executable_path=str(CHROMIUM), args=LAUNCH_ARGS)
+        yield chromium
+        chromium.close()
 
 
 def copy_project(target: Path) -> Path:
@@ -37,9 +116,55 @@ def fetch(url: str, timeout: float = 60) -> tuple[int, bytes]:
             return exc.code, exc.read()
 
 
-@pytest.fixture(scope="module")
+def _resident_kib(field: str) -> int:
+    """One "Vm…" line of /proc/self/status, in KiB."""
+    status = Path("/proc/self/status").read_text(encoding="ascii")
+    match = re.search(rf"^{field}:\s+(\d+) kB$", status, re.M)
+    assert match, f"no {field} in /proc/self/status"
+    return int(match.group(1))
+
+
+def _reset_peak_rss() -> bool:
+    """Hand free heap back to the system, then restart the peak-RSS count; False if unsupported."""
+    gc.collect()
+    with contextlib.suppress(OSError, AttributeError):  # not glibc: nothing to trim
+        # Freed memory malloc keeps would be reused without raising the resident size.
+        ctypes.CDLL(None).malloc_trim(0)
+    try:
+        Path("/proc/self/clear_refs").write_text("5", encoding="ascii")  # Linux 4.0+: VmHWM
+    except OSError:
+        return False
+    return True
+
+
+@contextlib.contextmanager
+def peak_memory() -> Iterator[Callable[[], int]]:
+    """Measure how far the process's memory rose inside the block; call the result for bytes.
+
+    On Linux this is the kernel's high-water mark of resident memory, restarted on entry: it
+    sees every allocation, C's too, at no cost. Elsewhere, tracemalloc's peak of Python's
+    allocations, which makes Python code run several times slower.
+    """
+    peak: list[int] = []
+    resident = _reset_peak_rss()
+    if resident:
+        start = _resident_kib("VmRSS")
+    else:
+        tracemalloc.start()
+    try:
+        yield lambda: peak[0]
+    finally:
+        if resident:
+            peak.append((_resident_kib("VmHWM") - start) * 1024)
+        else:
+            peak.append(tracemalloc.get_traced_memory()[1])
+            tracemalloc.stop()
+
+
+@pytest.fixture(scope="session")
 def baseline(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """The real project copied once per module and built (staff, energy, HTML)."""
+    """The real project copied once per test process and built (staff, energy, HTML); read
+    only: the tests that change it change a copy."""
     from briefings import build
 
     root = copy_project(tmp_path_factory.mktemp("baseline") / "project")

@@ -2,63 +2,24 @@
 screen neither scrolls sideways, nor keeps two columns, nor shrinks a figure's text past reading.
 
 Debian's Chromium (/usr/bin/chromium, installed by `./brief test`) driven by Playwright, one
-browser per test process. Without it the tests are skipped, and fail under CI (CI=true).
+browser for the module. Without it the tests are skipped, and fail under CI (CI=true).
 """
 
 from __future__ import annotations
 
-import os
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 import pytest
 
-CHROMIUM = Path("/usr/bin/chromium")
-# Headless, and nothing that reaches for the network (there is none on CI).
-LAUNCH_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-]
 AUDIENCES = ["principal", "staff", "liaison", "press", "talking-points"]
 WIDE, NARROW = 1280, 390
 
 Page = Any  # playwright.sync_api.Page, imported only when the browser is there
 
 
-def _missing() -> str | None:
-    """Say what the browser tests lack, or None."""
-    try:
-        import axe_playwright_python  # noqa: F401
-        import playwright  # noqa: F401
-    except ImportError as exc:
-        return f"{exc.name} is not installed (pip install -e '.[test]')"
-    if not os.access(CHROMIUM, os.X_OK):
-        return f"{CHROMIUM} is missing (./brief test installs it; or: apt-get install chromium)"
-    return None
-
-
-@pytest.fixture(scope="session")
-def browser() -> Iterator[Any]:
-    """Headless Chromium, started once per test process."""
-    missing = _missing()
-    if missing:
-        if os.environ.get("CI") == "true":
-            pytest.fail(f"browser tests cannot run: {missing}", pytrace=False)
-        pytest.skip(f"browser tests need Chromium and Playwright: {missing}")
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        chromium = playwright.chromium.launch(executable_path=str(CHROMIUM), args=LAUNCH_ARGS)
-        yield chromium
-        chromium.close()
-
-
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def screen(browser: Any, built_book: Path) -> Callable[[str, int], Page]:
     """Open an audience's built HTML at a viewport width (each page once, then shared)."""
     pages: dict[tuple[str, int], Page] = {}

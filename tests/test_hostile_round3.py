@@ -3,7 +3,7 @@ in values, many large YAML files, image formats, giant fonts, odd file names, se
 
 Each case plants one fault in a copy of a built project and checks the exact message, the exit
 code, that the previous output is byte-identical and that nothing outside the project changed;
-where the fault is one of size, that it was refused before the work (time, traced memory).
+where the fault is one of size, that it was refused before the work (time, peak memory).
 """
 
 from __future__ import annotations
@@ -13,12 +13,12 @@ import io
 import os
 import shutil
 import time
-import tracemalloc
 from pathlib import Path
 from typing import Any
 
 import pytest
 from click.testing import CliRunner, Result
+from conftest import peak_memory
 
 from briefings import reading, strictyaml
 from briefings.cache import tree_digest
@@ -56,14 +56,10 @@ def tree(root: Path) -> dict[str, Any]:
 
 
 def run(project: Path, *args: str) -> tuple[Result, int]:
-    """Run the command line on the project; return its result and the peak of traced memory."""
-    tracemalloc.start()
-    try:
+    """Run the command line on the project; return its result and the peak of its memory."""
+    with peak_memory() as peak:
         result = CliRunner().invoke(cli, [*args, "-C", str(project)])
-    finally:
-        peak = tracemalloc.get_traced_memory()[1]
-        tracemalloc.stop()
-    return result, peak
+    return result, peak()
 
 
 def assert_refused(project: Path, message: str, *args: str) -> None:

@@ -4,7 +4,7 @@ lines and encodings, each planted through ``--templates`` and refused with its e
 Every case builds on a copy of a known-good output, then checks the exit code, the message
 (template file and line), that the previous output is byte-identical, that nothing else in the
 temporary folder changed, and, for the cases that multiply size, that the refusal came before
-the memory was spent: Python's allocations during the build are traced and their peak bounded.
+the memory was spent: the peak of the memory the build took (``conftest.peak_memory``) is bounded.
 """
 
 from __future__ import annotations
@@ -13,13 +13,13 @@ import hashlib
 import os
 import shutil
 import time
-import tracemalloc
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import pytest
 from click.testing import CliRunner, Result
+from conftest import peak_memory
 
 from briefings.cli import cli
 
@@ -58,15 +58,12 @@ class Scene:
         return path
 
     def run(self) -> Result:
-        """Build HTML with the user templates, tracing the peak of Python's allocations."""
+        """Build HTML with the user templates, measuring the peak of the memory it takes."""
         self.before = tree(self.tmp)
         argv = ["build", "-C", str(self.project), *SELECT, "-f", "html", "--strict"]
-        tracemalloc.start()
-        try:
+        with peak_memory() as peak:
             result = CliRunner().invoke(cli, [*argv, "--templates", str(self.mine)])
-        finally:
-            self.peak = tracemalloc.get_traced_memory()[1]
-            tracemalloc.stop()
+        self.peak = peak()
         return result
 
     def assert_refused(self, result: Result, message: str) -> None:

@@ -253,30 +253,12 @@ def test_the_update_script_knows_what_precedes_the_body() -> None:
 # --- In a real browser ------------------------------------------------------------------------
 
 
-@pytest.fixture(scope="module")
-def chromium() -> Iterator[Any]:
-    """Headless Chromium, as the browser tests start it (skipped without it, failed on CI)."""
-    from test_browser import CHROMIUM, LAUNCH_ARGS, _missing
-
-    missing = _missing()
-    if missing:
-        if os.environ.get("CI") == "true":
-            pytest.fail(f"browser tests cannot run: {missing}", pytrace=False)
-        pytest.skip(f"browser tests need Chromium and Playwright: {missing}")
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=LAUNCH_ARGS)
-        yield browser
-        browser.close()
-
-
 @contextlib.contextmanager
-def previewing(project: Path, chromium: Any) -> Iterator[tuple[Any, list[str]]]:
+def previewing(project: Path, browser: Any) -> Iterator[tuple[Any, list[str]]]:
     """The preview of staff, its page open in the browser and listening; the page, and its
     navigations from then on."""
     with Preview(project, port=0, audiences=("staff",)) as preview:
-        page = chromium.new_page(viewport={"width": 1280, "height": 700})
+        page = browser.new_page(viewport={"width": 1280, "height": 700})
         try:
             page.goto(preview.url + "staff.html")
             assert wait_until(lambda: preview._viewers.get("staff") == 1)
@@ -292,10 +274,10 @@ def shows(page: Any, text: str) -> None:
 
 
 def test_an_edit_updates_the_open_page_in_place_and_keeps_its_scroll(
-    project: Path, chromium: Any
+    project: Path, browser: Any
 ) -> None:
     kosovo = project / "content" / "kosovo.yaml"
-    with previewing(project, chromium) as (page, navigations):
+    with previewing(project, browser) as (page, navigations):
         page.evaluate("window.kept = 'set before the edit'; window.scrollTo(0, 2500)")
         scrolled = page.evaluate("window.scrollY")
         assert scrolled > 0
@@ -310,11 +292,11 @@ def test_an_edit_updates_the_open_page_in_place_and_keeps_its_scroll(
 
 
 def test_a_broken_file_shows_its_error_on_the_open_page_and_a_fix_brings_it_back(
-    project: Path, chromium: Any
+    project: Path, browser: Any
 ) -> None:
     kosovo = project / "content" / "kosovo.yaml"
     good = kosovo.read_text("utf-8")
-    with previewing(project, chromium) as (page, _):
+    with previewing(project, browser) as (page, _):
         kosovo.write_text("title: [unclosed\n", "utf-8")
         shows(page, "The build failed")
         text = page.evaluate("document.body.textContent")
@@ -324,9 +306,9 @@ def test_a_broken_file_shows_its_error_on_the_open_page_and_a_fix_brings_it_back
         assert "The build failed" not in page.evaluate("document.body.textContent")
 
 
-def test_a_change_to_the_stylesheet_reloads_the_whole_page(project: Path, chromium: Any) -> None:
+def test_a_change_to_the_stylesheet_reloads_the_whole_page(project: Path, browser: Any) -> None:
     css = project / "templates" / "staff" / "audience.css"
-    with previewing(project, chromium) as (page, navigations):
+    with previewing(project, browser) as (page, navigations):
         page.evaluate("window.kept = 'set before the edit'")
         css.write_text(css.read_text("utf-8") + "\n.preview-test { color: red }\n", "utf-8")
         page.wait_for_function(

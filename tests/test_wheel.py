@@ -129,15 +129,17 @@ def installed(tmp_path_factory: pytest.TempPathFactory) -> Installed:
     source = copy_tree(root / "source")
     venv = root / "venv"
     env = clean_env()
-    must(call(sys.executable, "-m", "venv", venv, cwd=root, env=env))
+    # No pip of its own (ensurepip takes seconds): this environment's pip installs into it.
+    must(call(sys.executable, "-m", "venv", "--without-pip", venv, cwd=root, env=env))
     python = venv / "bin" / "python"
     env = clean_env(venv)
+    pip = (sys.executable, *PIP, "--python", python)
 
     # The build backend (the version pyproject.toml asks for) and the runtime dependencies come
     # from the index in one pip call; only this step needs it, the wheel itself installs with
     # --no-index against what is already there.
     wanted = [*PYPROJECT["build-system"]["requires"], *runtime_pins()]
-    result = call(python, *PIP, "install", "-q", *wanted, cwd=root, env=env)
+    result = call(*pip, "install", "-q", *wanted, cwd=root, env=env)
     if result.returncode != 0:
         pytest.skip(f"pip could not install the dependencies: {result.stderr.strip()[-800:]}")
 
@@ -153,11 +155,11 @@ def installed(tmp_path_factory: pytest.TempPathFactory) -> Installed:
         archive.extractall(unpacked, **safe)  # type: ignore[arg-type]
     (sdist_root,) = unpacked.iterdir()
     must(
-        call(python, *PIP, "wheel", "-q", "--no-deps", "--no-build-isolation", "--no-index",
+        call(*pip, "wheel", "-q", "--no-deps", "--no-build-isolation", "--no-index",
              "-w", dist, sdist_root, cwd=root, env=env)
     )  # fmt: skip
     (wheel,) = dist.glob("*.whl")
-    must(call(python, *PIP, "install", "-q", "--no-index", wheel, cwd=root, env=env))
+    must(call(*pip, "install", "-q", "--no-index", wheel, cwd=root, env=env))
     return Installed(source=source, sdist=sdist, wheel=wheel, venv=venv)
 
 
