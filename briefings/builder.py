@@ -14,6 +14,7 @@ import gc
 import hashlib
 import json
 import os
+from collections import Counter
 from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import ProcessPoolExecutor, as_completed
 from dataclasses import dataclass, field, replace
@@ -397,11 +398,12 @@ def _run(
         order = _slowest_first([part for _, part in parts])
         futures = {pool.submit(render_job, parts[k][1]): k for k in order}
         pieces: list[dict[int, Rendered]] = [{} for _ in pending]
+        counts = Counter(index for index, _ in parts)
         for future in as_completed(futures):
             k = futures[future]
             index = parts[k][0]
             pieces[index][k] = future.result()  # a worker's BriefingError is re-raised here
-            if len(pieces[index]) == sum(1 for i, _ in parts if i == index):
+            if len(pieces[index]) == counts[index]:
                 done += 1
                 report(done, total, f"{pending[index][0].briefing.audience.id}: rendered")
         return [_joined([done_parts[k] for k in sorted(done_parts)]) for done_parts in pieces]

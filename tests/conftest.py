@@ -106,10 +106,13 @@ def copy_project(target: Path) -> Path:
     return target
 
 
-def fetch(url: str, timeout: float = 60) -> tuple[int, bytes]:
-    """GET a URL: its status and body, an HTTP error's too."""
+def fetch(
+    url: str, timeout: float = 60, headers: dict[str, str] | None = None
+) -> tuple[int, bytes]:
+    """GET a URL (with these request headers): its status and body, an HTTP error's too."""
+    request = urllib.request.Request(url, headers=headers or {})
     try:
-        with urllib.request.urlopen(url, timeout=timeout) as response:
+        with urllib.request.urlopen(request, timeout=timeout) as response:
             return response.status, response.read()
     except urllib.error.HTTPError as exc:
         with exc:

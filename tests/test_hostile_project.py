@@ -10,13 +10,12 @@ import struct
 import subprocess
 import sys
 import time
-import urllib.error
-import urllib.request
 import zlib
 from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
+from conftest import fetch
 
 from briefings.cli import cli
 from briefings.preview import Preview
@@ -209,14 +208,8 @@ def test_a_huge_file_in_the_template_folder_is_not_read_to_key_the_cache(project
 def test_the_preview_refuses_cross_site_requests(project: Path) -> None:
     with Preview(project, port=0, audiences=("principal",)) as preview:
         for headers in ({"Sec-Fetch-Site": "cross-site"}, {"Origin": "http://evil.example"}):
-            request = urllib.request.Request(preview.url + "principal.pdf", headers=headers)
-            with pytest.raises(urllib.error.HTTPError) as caught:
-                urllib.request.urlopen(request, timeout=30)
-            with caught.value as error:
-                assert error.code == 403
-        own = urllib.request.Request(preview.url, headers={"Sec-Fetch-Site": "same-origin"})
-        with urllib.request.urlopen(own, timeout=30) as response:
-            assert response.status == 200
+            assert fetch(preview.url + "principal.pdf", 30, headers)[0] == 403
+        assert fetch(preview.url, 30, {"Sec-Fetch-Site": "same-origin"})[0] == 200
 
 
 def _children(pid: int) -> list[int]:
