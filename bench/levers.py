@@ -10,6 +10,7 @@ The levers (issue #16), each a seam in ``briefings.builder``; none changes a byt
   prewarm  a worker imports WeasyPrint before its first job, in its initializer
   split    a document without a page budget renders its PDF and HTML as two jobs (``_parts``)
   pagerefs a tagged PDF's page references made once per page count (``rendering.engine``)
+  libs     WeasyPrint's C libraries looked up in the loader's cache only (``rendering.engine``)
 
 ``none`` turns nothing off. The rest of the arguments are ``briefing``'s.
 """
@@ -20,7 +21,7 @@ import contextlib
 import gc
 import sys
 
-LEVERS = ("gc", "fonts", "order", "prewarm", "split", "pagerefs")
+LEVERS = ("gc", "fonts", "order", "prewarm", "split", "pagerefs", "libs")
 
 
 def turn_off(names: set[str]) -> None:
@@ -49,6 +50,10 @@ def turn_off(names: set[str]) -> None:
             return tuple(f"{n} 0 R".encode("ascii") for n in pdf.pages["Kids"][::3])
 
         rendering._PageReferences.__get__ = afresh  # type: ignore[method-assign]
+    if "libs" in names:
+        from briefings import rendering
+
+        rendering._loader_cache_only = lambda: contextlib.nullcontext(False)  # type: ignore[assignment]
 
 
 def main() -> None:

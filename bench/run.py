@@ -445,7 +445,14 @@ def measure_levers(work: Path, runs: int, results: Results, log: Callable[[str],
         for off in configs:
             one = [python, LEVERS, off, "--", "build", "-a", ONE_DOCUMENT, "-f", "pdf"]
             one += ["--force", "-j", "1", "-o", work / f"lever-a-{i}"]
-            if off in ("none", "gc", "fonts", "pagerefs", ",".join(levers.LEVERS)):  # others: -j 2
+            if off in (
+                "none",
+                "gc",
+                "fonts",
+                "pagerefs",
+                "libs",
+                ",".join(levers.LEVERS),
+            ):  # others: -j 2
                 times.setdefault(f"a:{off}", []).append(run(one, project).seconds)
             fresh = work / f"lever-b-{i}-{off}"  # its own folder: no font subsets cut before
             book = [python, LEVERS, off, "--", "build", "--force", "-o", fresh]

@@ -10,11 +10,14 @@ captured and returned as warnings, so a ``--strict`` build can fail on them.
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
+import io
 import logging
+import sys
 import warnings
-from collections.abc import Iterator
-from contextlib import contextmanager
+from collections.abc import Callable, Iterator
+from contextlib import AbstractContextManager, contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -225,13 +228,57 @@ def layout_pdf(html: str, roots: list[Path], base_url: Path) -> Layout:
 
 
 def engine() -> Any:
-    """WeasyPrint, imported with the one fix we make to what it uses (``_page_references``)."""
+    """WeasyPrint, imported the quick way (``_loader_cache_only``) and with the one fix we make
+    to what it uses (``_page_references``)."""
     import pydyf
+
+    if "weasyprint" not in sys.modules:
+        _import_engine()
     import weasyprint
 
     if not isinstance(pydyf.PDF.__dict__.get("page_references"), _PageReferences):
         pydyf.PDF.page_references = _PageReferences()
     return weasyprint
+
+
+def _import_engine(quick: Callable[[], AbstractContextManager[bool]] | None = None) -> None:
+    """Import WeasyPrint with its C libraries looked up in the loader's cache only; should that
+    fail for any reason, import it again the ordinary way, so what worked before still works."""
+    with (quick or _loader_cache_only)() as patched:
+        if patched:
+            try:
+                with contextlib.redirect_stdout(io.StringIO()):  # its own plea to install them
+                    import weasyprint
+                return
+            except Exception:
+                for name in [m for m in sys.modules if m.partition(".")[0] == "weasyprint"]:
+                    del sys.modules[name]
+    import weasyprint  # noqa: F401
+
+
+@contextmanager
+def _loader_cache_only() -> Iterator[bool]:
+    """While inside, ``ctypes.util.find_library`` asks only the dynamic loader's cache.
+
+    WeasyPrint loads each library under names for several systems in turn (for GObject:
+    ``libgobject-2.0-0``, ``gobject-2.0-0``, ``gobject-2.0``, ``libgobject-2.0.so.0``...), and cffi
+    asks ``find_library`` about each name it cannot load as given, which on Linux runs
+    ``ldconfig -p``, then gcc, then ld: 22 lookups, 0.23 s of the 0.6 s the import took. A name
+    the cache lists is the library the ordinary lookup finds too; one it does not list now
+    fails at once, and the next name is tried. Yields whether it did anything (Linux only).
+    """
+    import ctypes.util
+
+    cache_only = getattr(ctypes.util, "_findSoname_ldconfig", None)
+    if cache_only is None or not sys.platform.startswith("linux"):
+        yield False
+        return
+    ordinary = ctypes.util.find_library
+    ctypes.util.find_library = cache_only
+    try:
+        yield True
+    finally:
+        ctypes.util.find_library = ordinary
 
 
 class _PageReferences:

@@ -150,3 +150,62 @@ def test_woff2_is_written_at_quality_10_and_fonttools_is_left_as_it_was(
     assert woff2.brotli is Spy
     font = TTFont(io.BytesIO(cut))
     assert font.flavor == "woff2" and set(font.getBestCmap()) == wanted
+
+
+# --- Importing the engine: the libraries looked up in the loader's cache only ------------------
+
+_LOADED = """
+import json, sys
+from briefings import rendering
+{before}
+rendering.engine()
+import weasyprint.text.ffi as ffi
+libraries = sorted({{l.split()[-1] for l in open("/proc/self/maps") if ".so" in l}})
+print(json.dumps({{"libraries": libraries, "pango": ffi.pango.pango_version() > 0}}))
+"""
+
+
+def loaded(before: str = "") -> dict[str, object]:
+    """The shared libraries a fresh interpreter has mapped once ``engine()`` returns."""
+    import json
+    import subprocess
+    import sys
+
+    code = _LOADED.format(before=before)
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert done.stdout.count("\n") == 1, done.stdout  # nothing printed but the answer
+    return json.loads(done.stdout)  # type: ignore[no-any-return]
+
+
+@pytest.mark.skipif(not Path("/proc/self/maps").exists(), reason="reads /proc (Linux)")
+def test_the_quick_import_loads_the_same_libraries_as_the_ordinary_one() -> None:
+    ordinary = "rendering._loader_cache_only = lambda: __import__('contextlib').nullcontext(False)"
+    quick, plain = loaded(), loaded(ordinary)
+    assert quick == plain
+    assert any("libpango-1.0" in path for path in quick["libraries"])  # type: ignore[attr-defined]
+
+
+def test_find_library_is_put_back_after_the_import() -> None:
+    import ctypes.util
+
+    ordinary = ctypes.util.find_library
+    with rendering._loader_cache_only() as patched:
+        assert (ctypes.util.find_library is not ordinary) == patched
+    assert ctypes.util.find_library is ordinary
+
+
+def test_a_quick_import_that_fails_is_done_again_the_ordinary_way() -> None:
+    # The quick attempt cannot reach the libraries' module; the plain import that follows can.
+    failing = """
+import contextlib, sys
+@contextlib.contextmanager
+def failing():
+    sys.modules["weasyprint.text.ffi"] = None
+    try:
+        yield True
+    finally:
+        sys.modules.pop("weasyprint.text.ffi", None)
+_engine = rendering.engine
+rendering.engine = lambda: (rendering._import_engine(failing), _engine())[1]
+"""
+    assert loaded(failing)["pango"] is True
