@@ -31,7 +31,7 @@ from .model import Briefing
 
 _CMAPS: dict[str, frozenset[int]] = {}
 MAX_FONT_BYTES = 32 * 1024 * 1024  # a font with every CJK glyph is ~20 MB; the bundled are < 2 MB
-_FORMAT = "briefings-subset-3"  # change when the subsetting options change
+_FORMAT = "briefings-subset-4"  # change when the subsetting options change
 _FONT_URL = re.compile(
     r"""url\(\s*["']?([^"')]+\.(?:ttf|otf|woff2?))["']?\s*\)(\s*format\(\s*["']?[\w-]+["']?\s*\))?"""
 )
@@ -240,6 +240,7 @@ def subset_font(
     """
     import uharfbuzz as hb
     from fontTools.ttLib import TTFont
+    from fontTools.ttLib.woff2 import WOFF2FlavorData
 
     wanted = hb.SubsetInput()
     wanted.unicode_set.update(codepoints)
@@ -253,15 +254,24 @@ def subset_font(
     _rename(font, family)
     out = io.BytesIO()
     font.flavor = "woff2"
+    font.flavorData = WOFF2FlavorData(transformedTables=())  # glyf and loca stored as they are
     with _brotli_quality(WOFF2_QUALITY):
         font.save(out)
     return out.getvalue()
 
 
-# Brotli's quality 11 (fontTools' and the reference encoder's default) took 0.45 s to compress a
-# fact sheet's eight faces, quality 10 0.21 s, for 0.2% more bytes (105,038 against 104,850);
-# quality 9 is 7% larger.
-WOFF2_QUALITY = 10
+# How the WOFF2 is written, measured on the book's five pages (eight faces each, CPU seconds for
+# all 40 cuts, bytes of WOFF2):
+#   glyph transform, Brotli 11 (fontTools' default)   about 3.0 s
+#   glyph transform, Brotli 10                         1.99 s  529,672 B
+#   glyph transform, Brotli 5                          0.92 s  573,092 B
+#   stored as they are, Brotli 10                      1.19 s  590,924 B
+#   stored as they are, Brotli 5                       0.13 s  630,276 B  (8 the same; 4: 655,936)
+# The glyph transform is fontTools' Python, and Brotli's qualities 10 and 11 are its slow
+# search. Without both, a page's fonts are made fifteen times faster for a fifth more bytes
+# (about 27 KB of base64 on a page); the null transform is in the WOFF2 specification and
+# the reference decoder browsers use.
+WOFF2_QUALITY = 5
 
 
 @contextmanager

@@ -123,11 +123,12 @@ def test_the_slowest_part_starts_first(book) -> None:  # type: ignore[no-untyped
     assert len(order) == len(set(order)) == 7
 
 
-def test_woff2_is_written_at_quality_10_and_fonttools_is_left_as_it_was(
+def test_woff2_is_written_fast_and_fonttools_is_left_as_it_was(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    """Brotli quality 10 halves the compressing for 0.2% more bytes; the module fontTools calls
-    is put back afterwards, and the cut still decodes to the same font."""
+    """Brotli at quality 5 and the glyphs stored as they are (the null transform): a page's fonts
+    made fifteen times faster for a fifth more bytes. The module fontTools calls is put back
+    afterwards, and the cut still decodes to the same font."""
     import brotli  # type: ignore[import-untyped]
     from fontTools.ttLib import woff2
 
@@ -146,10 +147,19 @@ def test_woff2_is_written_at_quality_10_and_fonttools_is_left_as_it_was(
     data = (FONTS / "SourceSerif4-Regular.ttf").read_bytes()
     wanted = frozenset(map(ord, "Belgrade and Pristina"))
     cut = fonts.subset_font(data, wanted, "Briefing Serif", ())
-    assert qualities == [fonts.WOFF2_QUALITY] == [10]
+    assert qualities == [fonts.WOFF2_QUALITY] == [5]
     assert woff2.brotli is Spy
     font = TTFont(io.BytesIO(cut))
     assert font.flavor == "woff2" and set(font.getBestCmap()) == wanted
+    assert font.flavorData.transformedTables == set()
+    assert font.reader.tables["glyf"].transformVersion == 3  # the WOFF2 null transform
+    original = TTFont(io.BytesIO(data))
+    glyphs = font["glyf"]
+    for name in ("B", "e", "a"):  # the outlines themselves are untouched by the storage
+        assert (
+            glyphs[name].getCoordinates(glyphs)[0]
+            == original["glyf"][name].getCoordinates(original["glyf"])[0]
+        )
 
 
 # --- Importing the engine: the libraries looked up in the loader's cache only ------------------
