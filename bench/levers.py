@@ -2,7 +2,8 @@
 
     python bench/levers.py gc,fonts -- build -a staff -f pdf --force -j 1
 
-The levers (issue #16), each a seam in ``briefings.builder``; none changes a byte of the output:
+The levers (issue #16), each a seam in ``briefings``; none changes a byte of the output but
+``woff2``, which changes only how the HTML's fonts are compressed:
 
   gc       the collector relaxed while documents render (``RELAXED_GC``, ``gc.freeze()``)
   fonts    one WeasyPrint font configuration for every document a process lays out
@@ -11,6 +12,8 @@ The levers (issue #16), each a seam in ``briefings.builder``; none changes a byt
   split    a document without a page budget renders its PDF and HTML as two jobs (``_parts``)
   pagerefs a tagged PDF's page references made once per page count (``rendering.engine``)
   libs     WeasyPrint's C libraries looked up in the loader's cache only (``rendering.engine``)
+  woff2    the screen HTML's fonts written fast: glyphs stored as they are, Brotli quality 5
+           (off: the glyph transform and quality 10, as before; the HTML's font bytes change)
 
 ``none`` turns nothing off. The rest of the arguments are ``briefing``'s.
 """
@@ -21,7 +24,7 @@ import contextlib
 import gc
 import sys
 
-LEVERS = ("gc", "fonts", "order", "prewarm", "split", "pagerefs", "libs")
+LEVERS = ("gc", "fonts", "order", "prewarm", "split", "pagerefs", "libs", "woff2")
 
 
 def turn_off(names: set[str]) -> None:
@@ -54,6 +57,11 @@ def turn_off(names: set[str]) -> None:
         from briefings import rendering
 
         rendering._loader_cache_only = lambda: contextlib.nullcontext(False)  # type: ignore[assignment]
+    if "woff2" in names:
+        from briefings import fonts
+
+        fonts.WOFF2_QUALITY = 10
+        fonts.WOFF2_TRANSFORMED = ("glyf", "loca")
 
 
 def main() -> None:

@@ -254,7 +254,8 @@ def subset_font(
     _rename(font, family)
     out = io.BytesIO()
     font.flavor = "woff2"
-    font.flavorData = WOFF2FlavorData(transformedTables=())  # glyf and loca stored as they are
+    # The tables to transform; none: glyf and loca stored as they are (the null transform).
+    font.flavorData = WOFF2FlavorData(transformedTables=WOFF2_TRANSFORMED)
     with _brotli_quality(WOFF2_QUALITY):
         font.save(out)
     return out.getvalue()
@@ -272,6 +273,7 @@ def subset_font(
 # (about 27 KB of base64 on a page); the null transform is in the WOFF2 specification and
 # the reference decoder browsers use.
 WOFF2_QUALITY = 5
+WOFF2_TRANSFORMED: tuple[str, ...] = ()
 
 
 @contextmanager
@@ -327,7 +329,8 @@ def _key(data: bytes, family: str, codepoints: frozenset[int], features: tuple[s
     brotli_version = getattr(brotli, "__version__", "none")
     versions = (
         f"{_FORMAT} HarfBuzz {uharfbuzz.version_string()} uharfbuzz {uharfbuzz.__version__} "
-        f"fontTools {fontTools.version} brotli {brotli_version} quality {WOFF2_QUALITY}"
+        f"fontTools {fontTools.version} brotli {brotli_version} quality {WOFF2_QUALITY} "
+        f"transformed {','.join(WOFF2_TRANSFORMED) or 'none'}"
     )
     font = hashlib.sha256(data).hexdigest()
     text = json.dumps([versions, font, family, list(features), sorted(codepoints)])
