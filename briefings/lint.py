@@ -49,6 +49,10 @@ _LIKELIHOOD_RE = re.compile(
     "|".join(rf"(?P<t{i}>\b{pattern}\b)" for i, (pattern, _, _) in enumerate(_LIKELIHOOD)),
     re.IGNORECASE,
 )
+# Every likelihood term above holds one of these, in any case: a text without any has no term,
+# and is passed over before the sentence split and the long alternation (on 5,000 points,
+# matching the alternation took 0.35 s, this 0.07 s; tests/test_lint.py holds every term to it).
+_LIKELIHOOD_HINT_RE = re.compile(r"likel|chance|certain|remote|probab|odds", re.IGNORECASE)
 _SCALE_NAMES = {"A": "'likely'", "B": "'probable'"}
 _CONFIDENCE_RE = re.compile(
     r"\b(?:(?:very\s+)?(?:high|moderate|medium|low)\s+)?confiden(?:ce|t)\b", re.IGNORECASE
@@ -128,6 +132,8 @@ def _majority_scale(points: Iterable[Point]) -> str | None:
     counts = {"A": 0, "B": 0}
     for point in points:
         for text in (point.headline, point.body or ""):
+            if not _LIKELIHOOD_HINT_RE.search(text):
+                continue
             for match in _LIKELIHOOD_RE.finditer(text):
                 counts[_term(match)[1]] += 1
     if not counts["A"] and not counts["B"]:
@@ -303,6 +309,8 @@ def _lint_tags(point: Point, i: int, place: _Placer, project: Project) -> Iterat
 def _lint_estimative(
     loc: tuple[str | int, ...], text: str, place: _Placer, majority: str | None
 ) -> Iterator[Lint]:
+    if not _LIKELIHOOD_HINT_RE.search(text):
+        return
     for start, end in _sentences(text):
         sentence = text[start:end]
         terms = list(_LIKELIHOOD_RE.finditer(sentence))

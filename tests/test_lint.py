@@ -79,3 +79,33 @@ def test_lint_does_not_need_the_files_once_loaded(project: Path) -> None:
         (project / topic.file).unlink()
     assert lint_project(loaded, positions) == expected
     assert [w for w in lint_project(loaded) if w.line] == []  # nothing left to place them by
+
+
+# One phrase for each ICD 203 likelihood term, in the order of ``lint._LIKELIHOOD``.
+TERM_SAMPLES = (
+    "almost no chance",
+    "Very unlikely",
+    "UNLIKELY",
+    "roughly even chance",
+    "very  likely",
+    "Likely",
+    "almost certainly",
+    "remote possibility",
+    "highly improbably",
+    "improbable",
+    "roughly even odds",
+    "Highly probable",
+    "probably",
+    "nearly certain",
+)
+
+
+def test_every_likelihood_term_holds_a_hint_so_no_text_is_passed_over_wrongly() -> None:
+    from briefings import lint
+
+    assert len(TERM_SAMPLES) == len(lint._LIKELIHOOD)  # a new term needs a sample here
+    for index, sample in enumerate(TERM_SAMPLES):
+        match = lint._LIKELIHOOD_RE.fullmatch(sample)
+        assert match is not None and match.lastgroup == f"t{index}", sample
+        assert lint._LIKELIHOOD_HINT_RE.search(sample), sample
+        assert lint._LIKELIHOOD_HINT_RE.search(f"It is {sample.upper()} that it holds."), sample
