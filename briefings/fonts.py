@@ -263,11 +263,12 @@ def subset_font(
 
 # How the WOFF2 is written, measured on the book's five pages (eight faces each, CPU seconds for
 # all 40 cuts, bytes of WOFF2):
-#   glyph transform, Brotli 11 (fontTools' default)   about 3.0 s
 #   glyph transform, Brotli 10                         1.99 s  529,672 B
 #   glyph transform, Brotli 5                          0.92 s  573,092 B
 #   stored as they are, Brotli 10                      1.19 s  590,924 B
-#   stored as they are, Brotli 5                       0.13 s  630,276 B  (8 the same; 4: 655,936)
+#   stored as they are, Brotli 5                       0.13 s  630,276 B
+# (stored as they are, Brotli 6-8: 0.14-0.17 s, 628,600-629,904 B; Brotli 4: 655,936 B). Brotli
+# 11, fontTools' default, took 1.6 times as long as 10 on staff's faces.
 # The glyph transform is fontTools' Python, and Brotli's qualities 10 and 11 are its slow
 # search. Without both, a page's fonts are made fifteen times faster for a fifth more bytes
 # (about 27 KB of base64 on a page); the null transform is in the WOFF2 specification and
