@@ -429,10 +429,10 @@ class Preview:
 
 def _warm_up() -> None:
     """What a preview worker imports before its first build (the engine too, for budgets)."""
-    from . import builder  # noqa: F401
+    from . import builder
 
-    with contextlib.suppress(Exception):
-        import weasyprint  # noqa: F401
+    with contextlib.suppress(Exception):  # the build reports a broken engine itself
+        builder.load_engine()  # the quick import, as a build's worker does
 
 
 def _warm_up_behind() -> None:

@@ -287,9 +287,8 @@ class _PageReferences:
     pydyf 0.13 rebuilds the tuple of every page's reference each time it is read, and
     WeasyPrint 70 reads it once per tagged element and per link: quadratic in the pages: writing
     a tagged PDF of 142 pages took 8.0 s of CPU with it and 7.4 s without, one of 439 pages
-    32.1 s and 23.4 s. Pages are only ever
-    appended to ``Kids``, so the tuple holds until their number changes; the bytes written are
-    the same.
+    32.1 s and 23.4 s. Pages are only ever appended to ``Kids``, so the tuple holds until their
+    number changes; the bytes written are the same.
     """
 
     def __get__(self, pdf: Any, owner: type | None = None) -> Any:
