@@ -220,6 +220,9 @@ def print_variants(
 
     target.mkdir(parents=True, exist_ok=True)
     try:
+        from briefings.rendering import engine
+
+        engine()  # loaded here, the build lays out in this process, where the spy is
         with capturing_print_html(stop_at_first) as captured, contextlib.suppress(_Stop):
             build(
                 project,

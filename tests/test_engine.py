@@ -219,3 +219,67 @@ _engine = rendering.engine
 rendering.engine = lambda: (rendering._import_engine(failing), _engine())[1]
 """
     assert loaded(failing)["pango"] is True
+
+
+_APART = """
+import json, sys
+from briefings import build, builder
+builder.ENGINE_APART = {apart}
+try:
+    result = build(sys.argv[1], audiences=["staff"], topics=["kosovo"], formats=["pdf"], jobs=1,
+                   output=sys.argv[2])
+except Exception as exc:
+    print(json.dumps({{"error": f"{{type(exc).__name__}}: {{exc}}"}}))
+else:
+    print(json.dumps({{"engine_here": "weasyprint" in sys.modules, "warnings": result.warnings}}))
+"""
+
+
+def build_apart(project: Path, out: Path, apart: bool) -> dict[str, object]:
+    """A one-document build at -j 1 in a fresh interpreter (no engine loaded yet)."""
+    import json
+    import subprocess
+    import sys
+
+    code = _APART.format(apart=apart)
+    done = subprocess.run(
+        [sys.executable, "-c", code, str(project), str(out)],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    return json.loads(done.stdout.splitlines()[-1])  # type: ignore[no-any-return]
+
+
+def test_one_document_is_laid_out_apart_the_same_as_here(project: Path) -> None:
+    """At -j 1 in a process without the engine, a worker imports WeasyPrint and lays out while
+    the build's process renders the print HTML: the files are those of rendering in-process."""
+    apart = build_apart(project, project / "apart", True)
+    here = build_apart(project, project / "here", False)
+    assert apart["engine_here"] is False  # the worker laid it out
+    assert here["engine_here"] is True
+    assert apart["warnings"] == here["warnings"]
+    for name in ("staff.pdf", ".briefing-manifest.json"):
+        assert (project / "apart" / name).read_bytes() == (project / "here" / name).read_bytes()
+
+
+def test_a_template_error_met_while_rendering_ahead_leaves_the_output_as_it_was(
+    project: Path,
+) -> None:
+    out = project / "out"
+    assert build_apart(project, out, True)["engine_here"] is False
+    before = (out / "staff.pdf").read_bytes()
+    page = project / "templates" / "staff" / "briefing.html"
+    page.write_text(page.read_text(encoding="utf-8") + "\n{{ nonsense(", encoding="utf-8")
+    error = build_apart(project, out, True)["error"]
+    assert "TemplateError" in str(error) and "briefing.html" in str(error)
+    assert (out / "staff.pdf").read_bytes() == before
+
+
+def test_a_process_with_the_engine_loaded_renders_one_document_itself() -> None:
+    """The preview's warm worker and a library caller's second build: no import to overlap."""
+    from briefings import builder
+
+    rendering.engine()
+    assert builder._engine_apart(True) is False
+    assert builder._engine_apart(False) is False
