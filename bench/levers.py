@@ -14,6 +14,9 @@ The levers (issue #16), each a seam in ``briefings``; none changes a byte of the
   libs     WeasyPrint's C libraries looked up in the loader's cache only (``rendering.engine``)
   woff2    the screen HTML's fonts written fast: glyphs stored as they are, Brotli quality 5
            (off: the glyph transform and quality 10, as before; the HTML's font bytes change)
+  apart    one document at a time laid out by a worker that imports WeasyPrint while the
+           build's process renders the print HTML and then checks its fonts (``ENGINE_APART``);
+           off, it all runs in the build's process, one step after the other
 
 ``none`` turns nothing off. The rest of the arguments are ``briefing``'s.
 """
@@ -24,7 +27,7 @@ import contextlib
 import gc
 import sys
 
-LEVERS = ("gc", "fonts", "order", "prewarm", "split", "pagerefs", "libs", "woff2")
+LEVERS = ("gc", "fonts", "order", "prewarm", "split", "pagerefs", "libs", "woff2", "apart")
 
 
 def turn_off(names: set[str]) -> None:
@@ -62,6 +65,8 @@ def turn_off(names: set[str]) -> None:
 
         fonts.WOFF2_QUALITY = 10
         fonts.WOFF2_TRANSFORMED = ("glyf", "loca")
+    if "apart" in names:
+        builder.ENGINE_APART = False
 
 
 def main() -> None:

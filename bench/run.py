@@ -76,6 +76,7 @@ class Run:
     max_rss_mib: float  # largest single process in the tree (kernel rusage, as /usr/bin/time -v)
     tree_peak_mib: float | None = None  # sampled sum over the process tree
     cpu_s: float = 0.0  # user + system time of the process and the workers it waited for
+    tree_pss_mib: float | None = None  # the same, each shared page divided among its sharers
 
 
 def run(cmd: list[str | Path], cwd: Path, *, sample_tree: bool = False) -> Run:
@@ -88,7 +89,7 @@ def run(cmd: list[str | Path], cwd: Path, *, sample_tree: bool = False) -> Run:
         _, status, usage = os.wait4(proc.pid, 0)
         seconds = time.perf_counter() - start
         proc.returncode = os.waitstatus_to_exitcode(status)
-        tree_peak = sampler.stop() if sampler else None
+        tree_peak, tree_pss = sampler.stop() if sampler else (None, None)
         out.seek(0)
         err.seek(0)
         stdout = out.read().decode("utf-8", "replace")
@@ -97,15 +98,21 @@ def run(cmd: list[str | Path], cwd: Path, *, sample_tree: bool = False) -> Run:
         shown = " ".join(str(c) for c in cmd)
         raise BenchError(f"failed ({proc.returncode}): {shown}\n{stderr[-3000:]}")
     cpu = usage.ru_utime + usage.ru_stime
-    return Run(seconds, stdout, stderr, usage.ru_maxrss / 1024, tree_peak, cpu)
+    return Run(seconds, stdout, stderr, usage.ru_maxrss / 1024, tree_peak, cpu, tree_pss)
 
 
 class _TreeSampler:
-    """Sum the resident memory of a process and all its descendants, every 50 ms."""
+    """Sum the resident memory of a process and all its descendants, every 50 ms.
+
+    Resident memory counts a page a forked worker still shares with its parent once in each;
+    the proportional set size (``/proc/PID/smaps_rollup``, Linux 4.14+) divides it among them,
+    so it is what the tree really holds. Both are kept.
+    """
 
     def __init__(self, pid: int) -> None:
         self.pid = pid
         self.peak_kib = 0
+        self.pss_peak_kib = 0
         self.page_kib = os.sysconf("SC_PAGE_SIZE") // 1024
         self._done = threading.Event()
         self._thread = threading.Thread(target=self._loop, daemon=True)
@@ -114,10 +121,12 @@ class _TreeSampler:
     def _loop(self) -> None:
         while not self._done.is_set():
             with contextlib.suppress(OSError):
-                self.peak_kib = max(self.peak_kib, self._tree_kib())
+                resident, proportional = self._tree_kib()
+                self.peak_kib = max(self.peak_kib, resident)
+                self.pss_peak_kib = max(self.pss_peak_kib, proportional)
             self._done.wait(0.05)
 
-    def _tree_kib(self) -> int:
+    def _tree_kib(self) -> tuple[int, int]:
         children: dict[int, list[int]] = {}
         for entry in os.scandir("/proc"):
             if not entry.name.isdigit():
@@ -129,21 +138,35 @@ class _TreeSampler:
                 continue
             parent = int(stat[stat.rindex(b")") + 2 :].split()[1])
             children.setdefault(parent, []).append(int(entry.name))
-        total, todo = 0, [self.pid]
+        total, proportional, todo = 0, 0, [self.pid]
         while todo:
             pid = todo.pop()
             todo.extend(children.get(pid, ()))
             try:
                 with open(f"/proc/{pid}/statm", "rb") as handle:
                     total += int(handle.read().split()[1]) * self.page_kib
+                proportional += _pss_kib(pid)
             except OSError:
                 continue
-        return total
+        return total, proportional
 
-    def stop(self) -> float:
+    def stop(self) -> tuple[float, float | None]:
+        """The peaks in MiB: resident, and proportional (None where the kernel has no rollup)."""
         self._done.set()
         self._thread.join()
-        return self.peak_kib / 1024
+        return self.peak_kib / 1024, (self.pss_peak_kib / 1024 if self.pss_peak_kib else None)
+
+
+def _pss_kib(pid: int) -> int:
+    """A process's proportional set size in KiB, 0 if the kernel does not say."""
+    try:
+        with open(f"/proc/{pid}/smaps_rollup", "rb") as handle:
+            for line in handle:
+                if line.startswith(b"Pss:"):
+                    return int(line.split()[1])
+    except FileNotFoundError:
+        pass
+    return 0
 
 
 def median(values: list[float]) -> float:
@@ -569,6 +592,7 @@ def measure_synthetic(
         "cpu_s": median([b.cpu_s for b in builds]),
         "max_rss_mib": max(b.max_rss_mib for b in builds),
         "tree_peak_mib": max(b.tree_peak_mib or 0 for b in builds),
+        "tree_pss_mib": max(b.tree_pss_mib or 0 for b in builds) or None,
     }
     if "," not in audiences:  # the engine alone on the same HTML, once, for reference
         log("(f) the WeasyPrint command line on the same print HTML, once")
@@ -740,7 +764,12 @@ def report(results: Results) -> list[str]:
         )
         lines.append(
             f"      (largest process {f['max_rss_mib']:.0f} MiB; "
-            f"process tree, sampled {f['tree_peak_mib']:.0f} MiB)"
+            f"process tree, sampled {f['tree_peak_mib']:.0f} MiB"
+            + (
+                f", {f['tree_pss_mib']:.0f} MiB with shared pages counted once)"
+                if f.get("tree_pss_mib")
+                else ")"
+            )
         )
         if "weasyprint_s" in f:
             lines.append(
