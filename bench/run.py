@@ -472,6 +472,10 @@ def measure_book(work: Path, runs: int, results: Results, log: Callable[[str], N
     results.sections["_runs"] = {"runs": runs, "variants": list(variants)}
 
 
+# The levers that act on one document at -j 1 (the others act across documents or workers).
+ONE_WORKER_LEVERS = ("gc", "fonts", "pagerefs", "libs", "apart")
+
+
 def measure_levers(work: Path, runs: int, results: Results, log: Callable[[str], None]) -> None:
     """Each speed lever of issue #16 on its own: (a) and (b) with that lever turned off.
 
@@ -487,18 +491,12 @@ def measure_levers(work: Path, runs: int, results: Results, log: Callable[[str],
         for off in configs:
             one = [python, LEVERS, off, "--", "build", "-a", ONE_DOCUMENT, "-f", "pdf"]
             one += ["--force", "-j", "1", "-o", work / f"lever-a-{i}"]
-            if off in (
-                "none",
-                "gc",
-                "fonts",
-                "pagerefs",
-                "libs",
-                ",".join(levers.LEVERS),
-            ):  # others: -j 2
+            if off in ("none", *ONE_WORKER_LEVERS, ",".join(levers.LEVERS)):
                 times.setdefault(f"a:{off}", []).append(run(one, project).seconds)
-            fresh = work / f"lever-b-{i}-{off}"  # its own folder: no font subsets cut before
-            book = [python, LEVERS, off, "--", "build", "--force", "-o", fresh]
-            times.setdefault(f"b:{off}", []).append(run(book, project).seconds)
+            if off != "apart":  # it acts with one worker only; the book has two
+                fresh = work / f"lever-b-{i}-{off}"  # its own folder: no font subsets cut before
+                book = [python, LEVERS, off, "--", "build", "--force", "-o", fresh]
+                times.setdefault(f"b:{off}", []).append(run(book, project).seconds)
     results.sections["levers"] = {name: median(values) for name, values in times.items()}
 
 

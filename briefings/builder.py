@@ -17,7 +17,8 @@ import os
 import sys
 from collections import Counter
 from collections.abc import Callable, Iterator, Sequence
-from concurrent.futures import ProcessPoolExecutor, as_completed
+from concurrent.futures import Future, ProcessPoolExecutor, as_completed
+from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
@@ -156,6 +157,8 @@ def build(
     given on the command line (``templates`` is the project's template folder,
     ``user_templates`` your own, searched first). ``subset_fonts=False`` inlines whole font
     files in the HTML: ten times larger, but quick to make (``preview`` serves it locally).
+    ``jobs`` documents render at once, each in a worker process (default: one per core); with
+    one, in this process once it has loaded WeasyPrint (``_engine_apart``).
     """
     config = load_config(
         root,
@@ -396,33 +399,53 @@ def _run(
                 report(done, total, f"{job.briefing.audience.id}: rendered")
         return results
     ahead = workers == 1  # a worker of its own lays out; this process renders ahead
-    with ProcessPoolExecutor(
-        max_workers=workers, initializer=_worker_start, initargs=(engine,)
-    ) as pool:
-        if ahead:
-            pool.submit(os.getpid)  # starts the worker: it imports the engine meanwhile
-        order = _slowest_first([part for _, part in parts])
-        futures, checked = {}, {}
-        for k in order:
-            part = _ahead(parts[k][1]) if ahead else parts[k][1]
-            here = part.print_html is not None and part.briefing.audience.page_budget is None
-            futures[pool.submit(render_job, replace(part, check_fonts=not here))] = k
-            if here:  # its page is the print HTML: checked here while the worker lays it out
-                checked[k] = font_warnings(
-                    part.briefing, part.templates, part.project_root, part.print_html
+    pieces: list[dict[int, Rendered]] = [{} for _ in pending]
+    counts = Counter(index for index, _ in parts)
+    try:
+        with ProcessPoolExecutor(
+            max_workers=workers, initializer=_worker_start, initargs=(engine,)
+        ) as pool:
+            if ahead:
+                pool.submit(os.getpid)  # starts the worker: it imports the engine meanwhile
+            futures, checked = _submit(pool, [part for _, part in parts], ahead)
+            for future in as_completed(futures):
+                k = futures[future]
+                index = parts[k][0]
+                rendered = future.result()  # a worker's BriefingError is re-raised here
+                rendered.warnings.extend(
+                    w for w in checked.get(k, ()) if w not in rendered.warnings
                 )
-        pieces: list[dict[int, Rendered]] = [{} for _ in pending]
-        counts = Counter(index for index, _ in parts)
-        for future in as_completed(futures):
-            k = futures[future]
-            index = parts[k][0]
-            rendered = future.result()  # a worker's BriefingError is re-raised here
-            rendered.warnings.extend(w for w in checked.get(k, ()) if w not in rendered.warnings)
-            pieces[index][k] = rendered
-            if len(pieces[index]) == counts[index]:
-                done += 1
-                report(done, total, f"{pending[index][0].briefing.audience.id}: rendered")
-        return [_joined([done_parts[k] for k in sorted(done_parts)]) for done_parts in pieces]
+                pieces[index][k] = rendered
+                if len(pieces[index]) == counts[index]:
+                    done += 1
+                    report(done, total, f"{pending[index][0].briefing.audience.id}: rendered")
+    except BrokenProcessPool:
+        unfinished = [
+            j.briefing.audience.id for i, (j, _) in enumerate(pending) if len(pieces[i]) < counts[i]
+        ]
+        raise RenderError(
+            "a worker process ended abruptly (killed, out of memory, or a crash in the engine) "
+            f"while rendering {', '.join(unfinished)}; nothing was written"
+        ) from None
+    return [_joined([done_parts[k] for k in sorted(done_parts)]) for done_parts in pieces]
+
+
+def _submit(
+    pool: ProcessPoolExecutor, parts: list[Job], ahead: bool
+) -> tuple[dict[Future[Rendered], int], dict[int, list[str]]]:
+    """Hand the parts to the workers, the slowest first; return each one's future, and the font
+    warnings found here for those whose print HTML was rendered here (``_ahead``): that HTML
+    is their page, checked while a worker lays it out."""
+    futures, checked = {}, {}
+    for k in _slowest_first(parts):
+        part = _ahead(parts[k]) if ahead else parts[k]
+        here = part.print_html is not None and part.briefing.audience.page_budget is None
+        futures[pool.submit(render_job, replace(part, check_fonts=not here))] = k
+        if here:
+            checked[k] = font_warnings(
+                part.briefing, part.templates, part.project_root, part.print_html
+            )
+    return futures, checked
 
 
 # One document at a time is laid out in a worker of its own when this process has not loaded

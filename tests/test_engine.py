@@ -287,3 +287,35 @@ def test_a_process_with_the_engine_loaded_renders_one_document_itself() -> None:
     rendering.engine()
     assert builder._engine_apart(True) is False
     assert builder._engine_apart(False) is False
+
+
+def _ends_abruptly(job: object) -> None:
+    """A worker that dies as one killed by the kernel would (no exception, no clean-up)."""
+    import os
+
+    os._exit(9)
+
+
+@pytest.mark.parametrize("jobs", [1, 2])
+def test_a_worker_that_dies_is_a_clear_error_and_nothing_is_written(
+    project: Path, monkeypatch: pytest.MonkeyPatch, jobs: int
+) -> None:
+    from briefings import build, builder
+    from briefings.errors import RenderError
+
+    out = project / "out"
+    build(project, audiences=["press"], topics=["kosovo"], output=out, jobs=jobs)
+    before = {p.name: p.read_bytes() for p in out.iterdir() if p.is_file()}
+    monkeypatch.setattr(builder, "render_job", _ends_abruptly)  # forked workers inherit it
+    monkeypatch.setattr(builder, "_engine_apart", lambda engine: True)  # -j 1 too, here
+    with pytest.raises(RenderError, match="a worker process ended abruptly") as caught:
+        build(
+            project,
+            audiences=["staff", "press"],
+            topics=["kosovo"],
+            output=out,
+            jobs=jobs,
+            force=True,
+        )
+    assert "while rendering staff, press; nothing was written" in str(caught.value)
+    assert {p.name: p.read_bytes() for p in out.iterdir() if p.is_file()} == before
