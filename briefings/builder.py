@@ -14,6 +14,7 @@ import gc
 import hashlib
 import json
 import os
+import signal
 import sys
 from collections import Counter
 from collections.abc import Callable, Iterator, Sequence
@@ -387,7 +388,9 @@ def _run(
     """Render the pending jobs, ``jobs`` documents at a time (or one job in two parts:
     ``_parts``), in worker processes; one at a time, in this process unless ``_engine_apart``."""
     parts = [(index, part) for index, (job, _) in enumerate(pending) for part in _parts(job)]
-    workers = min(len(parts), jobs or os.cpu_count() or 1)
+    workers = min(len(parts), jobs or _cores())
+    if workers == 1:  # parts are for sharing a document between workers
+        parts = [(index, job) for index, (job, _) in enumerate(pending)]
     report = progress or (lambda done, total, label: None)
     engine = any(_lays_out(job) for job, _ in pending)
     if workers <= 1 and not _engine_apart(engine):
@@ -405,20 +408,26 @@ def _run(
         with ProcessPoolExecutor(
             max_workers=workers, initializer=_worker_start, initargs=(engine,)
         ) as pool:
-            if ahead:
-                pool.submit(os.getpid)  # starts the worker: it imports the engine meanwhile
-            futures, checked = _submit(pool, [part for _, part in parts], ahead)
-            for future in as_completed(futures):
-                k = futures[future]
-                index = parts[k][0]
-                rendered = future.result()  # a worker's BriefingError is re-raised here
-                rendered.warnings.extend(
-                    w for w in checked.get(k, ()) if w not in rendered.warnings
-                )
-                pieces[index][k] = rendered
-                if len(pieces[index]) == counts[index]:
-                    done += 1
-                    report(done, total, f"{pending[index][0].briefing.audience.id}: rendered")
+            with _ctrl_c_held():  # the workers, forked now, answer it once they can
+                pool.submit(os.getpid)  # starts them: they import the engine meanwhile
+            try:
+                futures, checked = _submit(pool, [part for _, part in parts], ahead)
+                for future in as_completed(futures):
+                    k = futures[future]
+                    index = parts[k][0]
+                    rendered = future.result()  # a worker's BriefingError is re-raised here
+                    rendered.warnings.extend(
+                        w for w in checked.get(k, ()) if w not in rendered.warnings
+                    )
+                    pieces[index][k] = rendered
+                    if len(pieces[index]) == counts[index]:
+                        done += 1
+                        report(done, total, f"{pending[index][0].briefing.audience.id}: rendered")
+            except BaseException:  # an error, Ctrl-C: what has not started never will
+                # Waiting: left running, the pool's thread races Python's exit hook, which then
+                # writes to a pipe already closed ("Bad file descriptor"; CPython gh-125451).
+                pool.shutdown(cancel_futures=True)
+                raise
     except BrokenProcessPool:
         unfinished = [
             j.briefing.audience.id for i, (j, _) in enumerate(pending) if len(pieces[i]) < counts[i]
@@ -434,17 +443,28 @@ def _submit(
     pool: ProcessPoolExecutor, parts: list[Job], ahead: bool
 ) -> tuple[dict[Future[Rendered], int], dict[int, list[str]]]:
     """Hand the parts to the workers, the slowest first; return each one's future, and the font
-    warnings found here for those whose print HTML was rendered here (``_ahead``): that HTML
-    is their page, checked while a worker lays it out."""
-    futures, checked = {}, {}
-    for k in _slowest_first(parts):
-        part = _ahead(parts[k]) if ahead else parts[k]
-        here = part.print_html is not None and part.briefing.audience.page_budget is None
-        futures[pool.submit(render_job, replace(part, check_fonts=not here))] = k
-        if here:
-            checked[k] = font_warnings(
-                part.briefing, part.templates, part.project_root, part.print_html
-            )
+    warnings found here for the PDFs whose print HTML was rendered here (``_ahead``): that HTML
+    is their page, checked while a worker lays it out.
+
+    Every print HTML is rendered before any part is handed over, so that a template error
+    stops the build at once instead of after the layouts already under way.
+    """
+    ready = [(k, _ahead(parts[k]) if ahead else parts[k]) for k in _slowest_first(parts)]
+    here = {
+        k
+        for k, part in ready
+        if part.print_html is not None
+        and part.formats == ("pdf",)
+        and part.briefing.audience.page_budget is None
+    }
+    futures = {
+        pool.submit(render_job, replace(part, check_fonts=k not in here)): k for k, part in ready
+    }
+    checked = {
+        k: font_warnings(part.briefing, part.templates, part.project_root, part.print_html)
+        for k, part in ready
+        if k in here
+    }
     return futures, checked
 
 
@@ -457,12 +477,20 @@ def _submit(
 ENGINE_APART = True
 
 
+def _cores() -> int:
+    """The cores this process may run on (its affinity, as ``taskset`` sets it), else all."""
+    try:
+        return len(os.sched_getaffinity(0)) or 1
+    except (AttributeError, OSError):  # not on this system
+        return os.cpu_count() or 1
+
+
 def _engine_apart(engine: bool) -> bool:
     """Whether one-at-a-time rendering goes to a worker of its own (``ENGINE_APART``): when
     there is something to lay out, a second core, and no engine loaded here yet (the preview's
     warm worker and a library caller's second build have one: no import to overlap)."""
     loaded = "weasyprint" in sys.modules
-    return engine and ENGINE_APART and not loaded and (os.cpu_count() or 1) > 1
+    return engine and ENGINE_APART and not loaded and _cores() > 1
 
 
 def _ahead(job: Job) -> Job:
@@ -477,7 +505,9 @@ def _parts(job: Job) -> list[Job]:
     """A job split where its parts do not wait on each other, so two workers can share it: the
     PDF and the HTML of a document without a page budget (a budget's cuts decide both)."""
     if len(job.formats) > 1 and job.briefing.audience.page_budget is None:
-        return [replace(job, formats=(fmt,)) for fmt in job.formats]
+        # The PDF's part first: joined, the warnings come in the order one job gives them.
+        formats = sorted(job.formats, key=lambda fmt: fmt != "pdf")
+        return [replace(job, formats=(fmt,)) for fmt in formats]
     return [job]
 
 
@@ -502,6 +532,9 @@ def _worker_start(engine: bool = False) -> None:
     It imports WeasyPrint before its first job when the build lays anything out, then renders
     as ``_rendering`` does, for the rest of its life (the build's).
     """
+    if signal.getsignal(signal.SIGINT) is not signal.SIG_IGN:  # as the build's process does
+        signal.signal(signal.SIGINT, _stop_quietly)
+    signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGINT})  # held by _ctrl_c_held
     release_inherited_locks()
     tie_to_parent()
     gc.set_threshold(*RELAXED_GC)  # the import's objects live on too: 0.03 s of its 0.33 s
@@ -509,6 +542,25 @@ def _worker_start(engine: bool = False) -> None:
         with contextlib.suppress(Exception):  # the job reports a broken engine itself
             load_engine()
     _WORKER.enter_context(_rendering())
+
+
+@contextlib.contextmanager
+def _ctrl_c_held() -> Iterator[None]:
+    """Hold Ctrl-C (SIGINT) back while workers are forked: one arriving before a worker has set
+    its own answer (``_stop_quietly``) would end it with a traceback. This process gets it as
+    soon as the block ends; a worker, once its answer is set."""
+    signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT})
+    try:
+        yield
+    finally:
+        signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGINT})
+
+
+def _stop_quietly(signum: int, frame: object) -> None:
+    """A worker's answer to Ctrl-C, which reaches the whole process group: end at once, and say
+    nothing (stopped in its initializer or between jobs, it would print a traceback); the
+    build's process says that nothing was written. Interrupted alone, its build fails."""
+    os._exit(128 + signum)
 
 
 def render_job(job: Job) -> Rendered:

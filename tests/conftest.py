@@ -18,7 +18,13 @@ from typing import Any
 
 import pytest
 
+from briefings import builder
+
 REPO = Path(__file__).resolve().parent.parent
+# A build of one document lays out in a worker of its own only while WeasyPrint is not loaded
+# in the process: in a test process that would hang on which tests ran before. Tests render
+# in-process; tests/test_engine.py builds apart in fresh interpreters, and asks for it.
+builder.ENGINE_APART = False
 PROJECT_PARTS = ("content", "seeds", "templates", "briefing.yaml")
 # Modules whose tests share a costly module- or session-scoped fixture (an installed wheel, a
 # built edition, a planted build, Chromium with its pages open): under pytest-xdist each runs

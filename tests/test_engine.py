@@ -86,10 +86,14 @@ def test_a_font_harfbuzz_cannot_read_is_a_clear_error(tmp_path: Path) -> None:
 
 def test_a_document_in_two_parts_on_two_workers_is_the_same_as_one_job(project: Path) -> None:
     """Staff (no page budget) renders its PDF and HTML as two jobs at -j 2; press (a budget)
-    stays one job. Every file, the build manifest among them, is what -j 1 makes."""
+    stays one job. Every file, the build manifest among them, is what -j 1 makes, and so are
+    the warnings, in the same order (a character no font has gives some)."""
     from briefings import build
 
-    made = {}
+    kosovo = project / "content" / "kosovo.yaml"
+    text = kosovo.read_text(encoding="utf-8")
+    kosovo.write_text(text.replace("from Serbia on", "from Serbia (\u0e01) on", 1), "utf-8")
+    made, warned = {}, {}
     for jobs in (1, 2):
         out = project / f"j{jobs}"
         result = build(
@@ -103,7 +107,10 @@ def test_a_document_in_two_parts_on_two_workers_is_the_same_as_one_job(project: 
         ]
         made[jobs] = {p.name: p.read_bytes() for p in out.iterdir() if p.is_file()}
         made[jobs].pop(".briefing-build.lock", None)
+        warned[jobs] = result.warnings
     assert made[1] == made[2]
+    assert warned[1] == warned[2]
+    assert any("THAI CHARACTER KO KAI" in w for w in warned[2])
     assert {"staff.pdf", "staff.html", "press.pdf", ".briefing-manifest.json"} <= set(made[2])
 
 
@@ -226,8 +233,8 @@ import json, sys
 from briefings import build, builder
 builder.ENGINE_APART = {apart}
 try:
-    result = build(sys.argv[1], audiences=["staff"], topics=["kosovo"], formats=["pdf"], jobs=1,
-                   output=sys.argv[2])
+    result = build(sys.argv[1], audiences={audiences}, topics=["kosovo"], formats={formats},
+                   jobs=1, output=sys.argv[2])
 except Exception as exc:
     print(json.dumps({{"error": f"{{type(exc).__name__}}: {{exc}}"}}))
 else:
@@ -235,13 +242,19 @@ else:
 """
 
 
-def build_apart(project: Path, out: Path, apart: bool) -> dict[str, object]:
-    """A one-document build at -j 1 in a fresh interpreter (no engine loaded yet)."""
+def build_apart(
+    project: Path,
+    out: Path,
+    apart: bool,
+    audiences: tuple[str, ...] = ("staff",),
+    formats: tuple[str, ...] = ("pdf",),
+) -> dict[str, object]:
+    """A build at -j 1 in a fresh interpreter (no engine loaded yet)."""
     import json
     import subprocess
     import sys
 
-    code = _APART.format(apart=apart)
+    code = _APART.format(apart=apart, audiences=list(audiences), formats=list(formats))
     done = subprocess.run(
         [sys.executable, "-c", code, str(project), str(out)],
         capture_output=True,
@@ -257,14 +270,16 @@ def test_one_document_is_laid_out_apart_the_same_as_here(project: Path) -> None:
     kosovo = project / "content" / "kosovo.yaml"
     text = kosovo.read_text(encoding="utf-8")
     kosovo.write_text(text.replace("from Serbia on", "from Serbia (\u0e01) on", 1), "utf-8")
-    apart = build_apart(project, project / "apart", True)
-    here = build_apart(project, project / "here", False)
-    assert apart["engine_here"] is False  # the worker laid it out
-    assert here["engine_here"] is True
-    assert apart["warnings"] == here["warnings"]  # the fonts are checked here, the rest there
-    assert any("THAI CHARACTER KO KAI" in w for w in apart["warnings"])  # type: ignore[attr-defined]
-    for name in ("staff.pdf", ".briefing-manifest.json"):
-        assert (project / "apart" / name).read_bytes() == (project / "here" / name).read_bytes()
+    for audiences, formats in [(("staff",), ("pdf",)), (("staff", "press"), ("html", "pdf"))]:
+        apart = build_apart(project, project / "apart", True, audiences, formats)
+        here = build_apart(project, project / "here", False, audiences, formats)
+        assert apart["engine_here"] is False  # the worker laid it out
+        assert here["engine_here"] is True
+        assert apart["warnings"] == here["warnings"]  # the same, in the same order
+        assert any("THAI CHARACTER KO KAI" in w for w in apart["warnings"])  # type: ignore[attr-defined]
+        made = {p.name: p.read_bytes() for p in (project / "apart").iterdir() if p.is_file()}
+        assert made == {p.name: p.read_bytes() for p in (project / "here").iterdir() if p.is_file()}
+        assert {f"{a}.{f}" for a in audiences for f in formats} <= set(made)
 
 
 def test_a_template_error_met_while_rendering_ahead_leaves_the_output_as_it_was(
@@ -280,13 +295,24 @@ def test_a_template_error_met_while_rendering_ahead_leaves_the_output_as_it_was(
     assert (out / "staff.pdf").read_bytes() == before
 
 
-def test_a_process_with_the_engine_loaded_renders_one_document_itself() -> None:
-    """The preview's warm worker and a library caller's second build: no import to overlap."""
+def test_one_document_goes_apart_only_with_a_second_core_and_no_engine_loaded(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """The preview's warm worker and a library caller's second build have the engine loaded:
+    no import to overlap, so they render one document in-process."""
+    import sys
+
     from briefings import builder
 
+    monkeypatch.setattr(builder, "ENGINE_APART", True)
+    monkeypatch.setattr(builder, "_cores", lambda: 2)
     rendering.engine()
-    assert builder._engine_apart(True) is False
-    assert builder._engine_apart(False) is False
+    assert builder._engine_apart(True) is False  # loaded here
+    monkeypatch.delitem(sys.modules, "weasyprint")
+    assert builder._engine_apart(True) is True
+    assert builder._engine_apart(False) is False  # nothing to lay out
+    monkeypatch.setattr(builder, "_cores", lambda: 1)
+    assert builder._engine_apart(True) is False  # one core: nothing to overlap with
 
 
 def _ends_abruptly(job: object) -> None:
@@ -319,3 +345,42 @@ def test_a_worker_that_dies_is_a_clear_error_and_nothing_is_written(
         )
     assert "while rendering staff, press; nothing was written" in str(caught.value)
     assert {p.name: p.read_bytes() for p in out.iterdir() if p.is_file()} == before
+
+
+@pytest.mark.parametrize("jobs", ["1", "2"])
+def test_ctrl_c_with_workers_says_one_line_and_leaves_none_behind(project: Path, jobs: str) -> None:
+    """Ctrl-C reaches the whole process group: the workers end without a word (one stopped in
+    its initializer used to print a traceback) and the build's process says nothing was
+    written."""
+    import os
+    import signal
+    import subprocess
+    import sys
+    import time
+
+    out = project / "out"
+    briefing = [sys.executable, "-c", "from briefings.cli import main; main()"]
+    command = [*briefing, "build", "-C", str(project), "-o", str(out)]
+    build = subprocess.Popen(
+        [*command, "-f", "pdf", "-j", jobs],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        start_new_session=True,  # its own process group, as a terminal gives a command
+        preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL),  # even if run in "&"
+    )
+    children = Path(f"/proc/{build.pid}/task/{build.pid}/children")
+    for _ in range(600):  # until a worker exists: importing the engine, or laying out
+        if children.exists() and children.read_text().split():
+            break
+        assert build.poll() is None, build.communicate()
+        time.sleep(0.01)
+    else:
+        pytest.fail("no worker started")
+    os.killpg(build.pid, signal.SIGINT)
+    _, err = build.communicate(timeout=60)
+    assert build.returncode == 130
+    assert err.decode().strip() == "Interrupted; nothing was written."
+    assert not (out / "staff.pdf").exists()
+    time.sleep(0.2)
+    left = subprocess.run(["pgrep", "-g", str(build.pid)], capture_output=True, text=True)
+    assert left.stdout.split() == []
