@@ -534,7 +534,8 @@ def _worker_start(engine: bool = False) -> None:
     """
     if signal.getsignal(signal.SIGINT) is not signal.SIG_IGN:  # as the build's process does
         signal.signal(signal.SIGINT, _stop_quietly)
-    signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGINT})  # held by _ctrl_c_held
+    if hasattr(signal, "pthread_sigmask"):  # POSIX: held by _ctrl_c_held
+        signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGINT})
     release_inherited_locks()
     tie_to_parent()
     gc.set_threshold(*RELAXED_GC)  # the import's objects live on too: 0.03 s of its 0.33 s
@@ -549,11 +550,15 @@ def _ctrl_c_held() -> Iterator[None]:
     """Hold Ctrl-C (SIGINT) back while workers are forked: one arriving before a worker has set
     its own answer (``_stop_quietly``) would end it with a traceback. This process gets it as
     soon as the block ends; a worker, once its answer is set."""
-    signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT})
+    mask = getattr(signal, "pthread_sigmask", None)  # POSIX only
+    if mask is None:
+        yield
+        return
+    mask(signal.SIG_BLOCK, {signal.SIGINT})
     try:
         yield
     finally:
-        signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGINT})
+        mask(signal.SIG_UNBLOCK, {signal.SIGINT})
 
 
 def _stop_quietly(signum: int, frame: object) -> None:
