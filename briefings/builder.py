@@ -404,30 +404,20 @@ def _run(
     ahead = workers == 1  # a worker of its own lays out; this process renders ahead
     pieces: list[dict[int, Rendered]] = [{} for _ in pending]
     counts = Counter(index for index, _ in parts)
+    pool = ProcessPoolExecutor(max_workers=workers, initializer=_worker_start, initargs=(engine,))
     try:
-        with ProcessPoolExecutor(
-            max_workers=workers, initializer=_worker_start, initargs=(engine,)
-        ) as pool:
-            with _ctrl_c_held():  # the workers, forked now, answer it once they can
-                pool.submit(os.getpid)  # starts them: they import the engine meanwhile
-            try:
-                futures, checked = _submit(pool, [part for _, part in parts], ahead)
-                for future in as_completed(futures):
-                    k = futures[future]
-                    index = parts[k][0]
-                    rendered = future.result()  # a worker's BriefingError is re-raised here
-                    rendered.warnings.extend(
-                        w for w in checked.get(k, ()) if w not in rendered.warnings
-                    )
-                    pieces[index][k] = rendered
-                    if len(pieces[index]) == counts[index]:
-                        done += 1
-                        report(done, total, f"{pending[index][0].briefing.audience.id}: rendered")
-            except BaseException:  # an error, Ctrl-C: what has not started never will
-                # Waiting: left running, the pool's thread races Python's exit hook, which then
-                # writes to a pipe already closed ("Bad file descriptor"; CPython gh-125451).
-                pool.shutdown(cancel_futures=True)
-                raise
+        with _ctrl_c_held():  # the workers, forked now, answer it once they can
+            pool.submit(os.getpid)  # starts them: they import the engine meanwhile
+        futures, checked = _submit(pool, [part for _, part in parts], ahead)
+        for future in as_completed(futures):
+            k = futures[future]
+            index = parts[k][0]
+            rendered = future.result()  # a worker's BriefingError is re-raised here
+            rendered.warnings.extend(w for w in checked.get(k, ()) if w not in rendered.warnings)
+            pieces[index][k] = rendered
+            if len(pieces[index]) == counts[index]:
+                done += 1
+                report(done, total, f"{pending[index][0].briefing.audience.id}: rendered")
     except BrokenProcessPool:
         unfinished = [
             j.briefing.audience.id for i, (j, _) in enumerate(pending) if len(pieces[i]) < counts[i]
@@ -436,6 +426,11 @@ def _run(
             "a worker process ended abruptly (killed, out of memory, or a crash in the engine) "
             f"while rendering {', '.join(unfinished)}; nothing was written"
         ) from None
+    finally:
+        # After an error or Ctrl-C, what has not started never will. Waiting, as ``with``
+        # would: left running, the pool's thread races Python's exit hook, which then writes
+        # to a pipe already closed ("Bad file descriptor"; CPython gh-125451).
+        pool.shutdown(cancel_futures=True)
     return [_joined([done_parts[k] for k in sorted(done_parts)]) for done_parts in pieces]
 
 
