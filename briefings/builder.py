@@ -30,6 +30,7 @@ from .config import FOLDERS, Config, load_config
 from .editions import Edition, locate, matching_edition, read_edition, snapshot, with_changes
 from .errors import BriefingError, RenderError, SelectionError
 from .fontcache import CACHE_FOLDER, FontCache, cache_files, prune_cache
+from .limits import cores as _cores
 from .limits import tie_to_parent
 from .model import FORMATS, PDF_VARIANTS, Audience, Briefing, Omission, Project
 from .output import build_lock, prepare_output, release_inherited_locks, write_files
@@ -470,14 +471,6 @@ def _submit(
 # two workers or more, each imports the engine as the other starts, and rendering here as
 # well only competes with them for the cores (the book at -j 2: 4.65 s against 4.46 s).
 ENGINE_APART = True
-
-
-def _cores() -> int:
-    """The cores this process may run on (its affinity, as ``taskset`` sets it), else all."""
-    try:
-        return len(os.sched_getaffinity(0)) or 1
-    except (AttributeError, OSError):  # not on this system
-        return os.cpu_count() or 1
 
 
 def _engine_apart(engine: bool) -> bool:

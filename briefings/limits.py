@@ -73,6 +73,14 @@ def deadline(
         raise error(f"{what} took longer than {seconds:g} s; {hint}")
 
 
+def cores() -> int:
+    """The cores this process may run on (its affinity, as ``taskset`` sets it), else all."""
+    try:
+        return len(os.sched_getaffinity(0)) or 1
+    except (AttributeError, OSError):  # not on this system
+        return os.cpu_count() or 1
+
+
 def tie_to_parent() -> None:
     """In a worker process: end when the parent ends, even if it is killed (SIGKILL).
 

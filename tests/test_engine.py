@@ -59,6 +59,45 @@ def test_the_cached_page_references_change_no_byte_of_a_tagged_pdf(
     assert write() == cached
 
 
+def unpatched_writing(monkeypatch: pytest.MonkeyPatch) -> None:
+    """pydyf as it comes: each object serialized, each stream compressed, as often as asked."""
+    for kind in (pydyf.Dictionary, pydyf.Array, pydyf.Stream):
+        monkeypatch.setattr(kind, "data", property(kind.__dict__["data"].serialize))
+    monkeypatch.setattr(pydyf.PDF, "write", pydyf.PDF.__dict__["write"].write)
+
+
+@pytest.mark.parametrize("threads", [1, 2])
+def test_each_object_is_serialized_once_and_the_file_is_the_same(
+    monkeypatch: pytest.MonkeyPatch, threads: int
+) -> None:
+    layout = rendering.layout_pdf(HTML, [ROOT / "templates"], ROOT / "templates")
+    monkeypatch.setattr(rendering, "cores", lambda: threads)
+    stream_data = pydyf.Stream.__dict__["data"]
+    assert isinstance(stream_data, rendering._SerializedOnce)
+    made: list[int] = []  # the ids of the streams compressed, once each time
+    plain = stream_data.serialize
+
+    def counted(stream: pydyf.Stream) -> bytes:
+        made.append(id(stream))
+        return plain(stream)
+
+    monkeypatch.setattr(stream_data, "serialize", counted)
+    once = rendering.write_pdf_bytes(layout, CREATED, "pdf/ua-1")
+    assert made and len(made) == len(set(made))  # pydyf alone compresses each one twice
+
+    unpatched_writing(monkeypatch)
+    made.clear()
+    assert rendering.write_pdf_bytes(layout, CREATED, "pdf/ua-1") == once
+    assert len(made) > len(set(made))  # the check can tell: without the patch, twice
+
+
+def test_serializing_outside_a_file_being_written_is_as_before() -> None:
+    rendering.engine()
+    stream = pydyf.Stream([b"BT", b"ET"], compress=True)
+    assert stream.data == stream.data  # made afresh each time, the same
+    assert pydyf.Dictionary({"A": 1}).data == b"<</A 1>>"
+
+
 def test_a_harfbuzz_cut_keeps_the_licence_notices_and_only_the_page_characters() -> None:
     data = (FONTS / "SourceSans3-Bold.ttf").read_bytes()
     wanted = frozenset(map(ord, "Kosovo 2016"))
