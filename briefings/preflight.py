@@ -11,8 +11,10 @@ from __future__ import annotations
 
 import math
 import re
-from dataclasses import dataclass, field, replace
-from typing import TYPE_CHECKING, Any
+from dataclasses import dataclass, field
+from functools import cache
+from types import SimpleNamespace
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 if TYPE_CHECKING:
     from weasyprint.document import Document
@@ -39,8 +41,7 @@ class Finding:
     message: str  # full message, starting with f"p{page}: "
 
 
-@dataclass(frozen=True)
-class _Context:
+class _Context(NamedTuple):
     """What a box inherits from its ancestors on the page."""
 
     flow: bool = True  # main flow: not in a margin box or footnote, not absolutely positioned
@@ -110,11 +111,24 @@ def _read_page(page: Any, number: int) -> _Page:
     return record
 
 
-def _walk(box: Any, context: _Context, page: _Page) -> None:
+@cache
+def _engine() -> SimpleNamespace:
+    """WeasyPrint's box classes, imported once (a walk asks for them at each of its boxes)."""
     from weasyprint.formatting_structure import boxes
     from weasyprint.layout.absolute import AbsolutePlaceholder
 
-    if isinstance(box, AbsolutePlaceholder):
+    return SimpleNamespace(
+        boxes=boxes,
+        AbsolutePlaceholder=AbsolutePlaceholder,
+        clipping=(boxes.BlockContainerBox, boxes.FlexContainerBox, boxes.GridContainerBox),
+        unshaded=(boxes.LineBox, boxes.MarginBox),
+    )
+
+
+def _walk(box: Any, context: _Context, page: _Page) -> None:
+    engine = _engine()
+    boxes = engine.boxes
+    if isinstance(box, engine.AbsolutePlaceholder):
         box = box._box
     context = _enter(box, context, page)
     if box.style["visibility"] == "visible":
@@ -129,8 +143,7 @@ def _walk(box: Any, context: _Context, page: _Page) -> None:
 
 def _enter(box: Any, context: _Context, page: _Page) -> _Context:
     """The context a box hands its descendants; page-wide marks are noted on the way."""
-    from weasyprint.formatting_structure import boxes
-
+    boxes = _engine().boxes
     changes: dict[str, Any] = {}
     if isinstance(box, boxes.MarginBox):
         changes.update(flow=False, margin=True)
@@ -143,9 +156,7 @@ def _enter(box: Any, context: _Context, page: _Page) -> _Context:
         page.lines.append([])
     # overflow applies to block containers only: an inline box (such as a broken image's alt
     # text, which keeps the UA's img overflow: hidden) clips nothing.
-    clips = isinstance(
-        box, boxes.BlockContainerBox | boxes.FlexContainerBox | boxes.GridContainerBox
-    )
+    clips = isinstance(box, _engine().clipping)
     if box.style["overflow"] != "visible" and clips:
         x, y = box.padding_box_x(), box.padding_box_y()
         padding = (x, y, x + box.padding_width(), y + box.padding_height())
@@ -156,12 +167,11 @@ def _enter(box: Any, context: _Context, page: _Page) -> _Context:
         # WeasyPrint's own computed values: what its margin boxes choose from.
         for name, value in getattr(box, "string_set", None) or ():
             page.setters.append((len(page.items), name, value))
-    return replace(context, **changes) if changes else context
+    return context._replace(**changes) if changes else context
 
 
 def _record(box: Any, context: _Context, page: _Page) -> None:
-    from weasyprint.formatting_structure import boxes
-
+    boxes = _engine().boxes
     label = ""
     if isinstance(box, boxes.TextBox):
         if context.line is not None:
@@ -174,7 +184,7 @@ def _record(box: Any, context: _Context, page: _Page) -> None:
         kind, rect = "text", (x, top, x + box.width, bottom)
     elif isinstance(box, boxes.ReplacedBox):
         kind, rect, label = "replaced", _border_rect(box), f"<{box.element_tag.rpartition('}')[2]}>"
-    elif not isinstance(box, boxes.LineBox | boxes.MarginBox) and _shaded(box):
+    elif not isinstance(box, _engine().unshaded) and _shaded(box):
         kind, rect = "shade", _border_rect(box)
     else:
         return

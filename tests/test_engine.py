@@ -60,10 +60,27 @@ def test_the_cached_page_references_change_no_byte_of_a_tagged_pdf(
 
 
 def unpatched_writing(monkeypatch: pytest.MonkeyPatch) -> None:
-    """pydyf as it comes: each object serialized, each stream compressed, as often as asked."""
+    """pydyf and WeasyPrint as they come: a page's drawing kept as one string per operator,
+    each object serialized and each stream compressed as often as asked."""
+    from weasyprint.document import Page
+
+    monkeypatch.setattr(Page, "paint", Page.__dict__["paint"].paint)
     for kind in (pydyf.Dictionary, pydyf.Array, pydyf.Stream):
         monkeypatch.setattr(kind, "data", property(kind.__dict__["data"].serialize))
     monkeypatch.setattr(pydyf.PDF, "write", pydyf.PDF.__dict__["write"].write)
+
+
+def test_each_page_drawn_is_kept_as_one_string() -> None:
+    weasyprint = rendering.engine()
+    kept: list[int] = []
+
+    def finisher(document: object, pdf: pydyf.PDF) -> None:  # before the file is written
+        for number in pdf.pages["Kids"][::3]:
+            contents = pdf.objects[number]["Contents"]  # b"<n> 0 R"
+            kept.append(len(pdf.objects[int(contents.split()[0])].stream))
+
+    weasyprint.HTML(string=HTML).render().write_pdf(finisher=finisher)
+    assert kept == [1, 1, 1]
 
 
 @pytest.mark.parametrize("threads", [1, 2])
