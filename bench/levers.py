@@ -14,6 +14,8 @@ The levers (issue #16), each a seam in ``briefings``; none changes a byte of the
   libs     WeasyPrint's C libraries looked up in the loader's cache only (``rendering.engine``)
   woff2    the screen HTML's fonts written fast: glyphs stored as they are, Brotli quality 5
            (off: the glyph transform and quality 10, as before; the HTML's font bytes change)
+  write    each PDF object serialized once (pydyf did it twice, to hash the file), the pages'
+           streams compressed in threads, a page's drawing joined once drawn (``rendering``)
   apart    one document at a time laid out by a worker that imports WeasyPrint while the
            build's process renders the print HTML and then checks its fonts (``ENGINE_APART``);
            off, it all runs in the build's process, one step after the other
@@ -27,7 +29,7 @@ import contextlib
 import gc
 import sys
 
-LEVERS = ("gc", "fonts", "order", "prewarm", "split", "pagerefs", "libs", "woff2", "apart")
+LEVERS = ("gc", "fonts", "order", "prewarm", "split", "pagerefs", "libs", "woff2", "write", "apart")
 
 
 def turn_off(names: set[str]) -> None:
@@ -65,6 +67,19 @@ def turn_off(names: set[str]) -> None:
 
         fonts.WOFF2_QUALITY = 10
         fonts.WOFF2_TRANSFORMED = ("glyf", "loca")
+    if "write" in names:
+        from briefings import rendering
+
+        def plain_write(self, pdf, *args, **kwargs):  # type: ignore[no-untyped-def]
+            """pydyf's own: every object serialized again for the file's hash, in one thread."""
+            return self.write(pdf, *args, **kwargs)
+
+        def plain_paint(self, page, stream, *args, **kwargs):  # type: ignore[no-untyped-def]
+            """WeasyPrint's own: the page's drawing kept as one string per operator."""
+            return self.paint(page, stream, *args, **kwargs)
+
+        rendering._WrittenOnce.once = plain_write  # type: ignore[method-assign]
+        rendering._PaintedJoined.painted = plain_paint  # type: ignore[method-assign]
     if "apart" in names:
         builder.ENGINE_APART = False
 

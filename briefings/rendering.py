@@ -35,7 +35,6 @@ from .fontcache import FontCache
 from .limits import cores, deadline
 from .model import Briefing
 from .provenance import Provenance, pdf_options
-from .templating import make_environment, render_template
 
 ENTRY_TEMPLATE = "briefing.html"
 STYLESHEETS = ("fonts/fonts.css", "print.css", "audience.css")
@@ -83,6 +82,8 @@ def render_html(
     remembers the cuts), takes the placeholder's place. ``subset_fonts=False`` inlines whole
     font files instead.
     """
+    from .templating import make_environment, render_template  # Jinja: not for a no-op build
+
     env = make_environment(templates.shared, Path(briefing.audience.folder), templates.user)
     sheets = _stylesheets(env)
 
@@ -113,6 +114,8 @@ def font_warnings(
     ``page`` is the briefing's page when it is already rendered (screen or print: they hold
     the same text); else the print page is rendered for the check.
     """
+    from .templating import make_environment
+
     env = make_environment(templates.shared, Path(briefing.audience.folder), templates.user)
     sheets = _stylesheets(env)
     if page is None:
