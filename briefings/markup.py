@@ -162,7 +162,7 @@ def typeset_html(html: str) -> str:
 @lru_cache(maxsize=4096)
 def render_markdown(text: str) -> str:
     """Convert Markdown to sanitized, typeset HTML."""
-    html = _converter("block", _block_markdown).convert(text)
+    html = _convert("block", _block_markdown, text)
     return typeset_html(_clean(html))
 
 
@@ -182,7 +182,7 @@ def _clean(html: str) -> str:
 def render_inline(text: str) -> str:
     """Convert one-line Markdown (a headline, a summary) to inline HTML: emphasis and code only."""
     line = re.sub(r"[ \t\r\n]+", " ", text).strip()  # one sentence: no blocks, no line breaks
-    html = _converter("inline", _inline_markdown).convert(line)
+    html = _convert("inline", _inline_markdown, line)
     if html.startswith("<p>") and html.endswith("</p>"):
         html = html[3:-4]
     return typeset_html(nh3.clean(html, tags=_INLINE_TAGS, attributes={}, strip_comments=True))
@@ -194,14 +194,20 @@ def render_inline(text: str) -> str:
 _CONVERTERS = threading.local()
 
 
-def _converter(kind: str, make: Callable[[], _markdown.Markdown]) -> _markdown.Markdown:
-    """This thread's converter of the kind, reset to read a new text (as Python-Markdown asks
-    of a converter used more than once)."""
+def _convert(kind: str, make: Callable[[], _markdown.Markdown], text: str) -> str:
+    """Convert with this thread's converter of the kind, reset first (as Python-Markdown asks
+    of a converter used more than once). A conversion stopped halfway (a template's time
+    limit, say) can leave the block parser's state behind, which ``reset`` does not clear: the
+    converter is then dropped, and the next text gets a new one."""
     md: _markdown.Markdown | None = getattr(_CONVERTERS, kind, None)
     if md is None:
         md = make()
         setattr(_CONVERTERS, kind, md)
-    return md.reset()
+    try:
+        return md.reset().convert(text)
+    except BaseException:
+        delattr(_CONVERTERS, kind)
+        raise
 
 
 def _block_markdown() -> _markdown.Markdown:

@@ -234,8 +234,16 @@ def layout_pdf(html: str, roots: list[Path], base_url: Path) -> Layout:
 
 
 def engine() -> Any:
-    """WeasyPrint, imported the quick way (``_loader_cache_only``) and with the one fix we make
-    to what it uses (``_page_references``)."""
+    """WeasyPrint, imported the quick way (``_loader_cache_only``), with the fixes we make to
+    how it writes a PDF (``_PageReferences``, ``_PaintedJoined``, ``_WrittenOnce``)."""
+    with _ENGINE_LOCK:  # two threads' first calls would wrap what the other just wrapped
+        return _engine()
+
+
+_ENGINE_LOCK = threading.Lock()
+
+
+def _engine() -> Any:
     import pydyf
 
     if "weasyprint" not in sys.modules:

@@ -519,3 +519,28 @@ def test_errors_in_a_symlinked_file_name_the_link(project: Path, inside: bool) -
         "content/linked.yaml:8:5: points[0].priority: input should be less than or equal to 3, "
         "got 7"
     ]
+
+
+def test_a_markdown_conversion_stopped_halfway_leaves_nothing_behind() -> None:
+    from markdown.preprocessors import Preprocessor
+
+    from briefings import markup
+
+    class Stopped(Exception):
+        pass
+
+    class Stop(Preprocessor):
+        def run(self, lines: list[str]) -> list[str]:
+            self.md.parser.state.set("list")  # as a list's parser leaves it when stopped
+            raise Stopped
+
+    markup.render_markdown("warm the converter up")
+    converter = markup._CONVERTERS.block
+    converter.preprocessors.register(Stop(converter), "stop", 100)
+    with pytest.raises(Stopped):
+        markup.render_markdown("stopped halfway through")
+    two = "Hello *world*, once more.\n\nSecond paragraph."
+    assert markup.render_markdown(two) == (
+        "<p>Hello <em>world</em>, once more.</p>\n<p>Second paragraph.</p>"
+    )
+    assert markup._CONVERTERS.block is not converter
