@@ -78,8 +78,8 @@ def turn_off(names: set[str]) -> None:
             """WeasyPrint's own: the page's drawing kept as one string per operator."""
             return self.paint(page, stream, *args, **kwargs)
 
-        rendering._WrittenOnce.once = plain_write  # type: ignore[method-assign]
-        rendering._PaintedJoined.painted = plain_paint  # type: ignore[method-assign]
+        rendering._WrittenOnce.__call__ = plain_write  # type: ignore[method-assign]
+        rendering._PaintedJoined.__call__ = plain_paint  # type: ignore[method-assign]
     if "apart" in names:
         builder.ENGINE_APART = False
 

@@ -23,7 +23,7 @@ from concurrent.futures import Future, ThreadPoolExecutor
 from contextlib import AbstractContextManager, contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 from markupsafe import Markup
 
@@ -329,7 +329,15 @@ class _PageReferences:
 _WRITING = threading.local()
 
 
-class _PaintedJoined:
+class _Method:
+    """An object standing in for a method: bound as a function is (``obj.method(...)`` calls
+    it with ``obj`` first), and callable on the class (``Class.method(obj, ...)``)."""
+
+    def __get__(self, obj: Any, owner: type | None = None) -> Any:
+        return self if obj is None else functools.partial(cast(Callable[..., Any], self), obj)
+
+
+class _PaintedJoined(_Method):
     """WeasyPrint's ``Page.paint``, with the page's drawing joined into one string once drawn.
 
     A page's content stream is a list of small byte strings, one per drawing operator, kept
@@ -342,18 +350,13 @@ class _PaintedJoined:
         self.paint = paint
         self.to_bytes = to_bytes
 
-    def __get__(self, page: Any, owner: type | None = None) -> Any:
-        if page is None:
-            return self
-        return functools.partial(self.painted, page)
-
-    def painted(self, page: Any, stream: Any, *args: Any, **kwargs: Any) -> Any:
+    def __call__(self, page: Any, stream: Any, *args: Any, **kwargs: Any) -> Any:
         result = self.paint(page, stream, *args, **kwargs)
         stream.stream = [b"\n".join(self.to_bytes(item) for item in stream.stream)]
         return result
 
 
-class _WrittenOnce:
+class _WrittenOnce(_Method):
     """``pydyf.PDF.write``, serializing each object once, its streams compressed on every core.
 
     pydyf 0.13 serializes every object, and compresses every stream (zlib level 9), a second
@@ -368,12 +371,7 @@ class _WrittenOnce:
         self.write = write
         self.stream = stream
 
-    def __get__(self, pdf: Any, owner: type | None = None) -> Any:
-        if pdf is None:
-            return self
-        return functools.partial(self.once, pdf)
-
-    def once(self, pdf: Any, *args: Any, **kwargs: Any) -> Any:
+    def __call__(self, pdf: Any, *args: Any, **kwargs: Any) -> Any:
         if getattr(_WRITING, "state", None) is not None:  # a file written inside another
             return self.write(pdf, *args, **kwargs)
         streams = [
