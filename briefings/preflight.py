@@ -143,7 +143,8 @@ def _walk(box: Any, context: _Context, page: _Page) -> None:
 
 def _enter(box: Any, context: _Context, page: _Page) -> _Context:
     """The context a box hands its descendants; page-wide marks are noted on the way."""
-    boxes = _engine().boxes
+    engine = _engine()
+    boxes = engine.boxes
     changes: dict[str, Any] = {}
     if isinstance(box, boxes.MarginBox):
         changes.update(flow=False, margin=True)
@@ -156,7 +157,7 @@ def _enter(box: Any, context: _Context, page: _Page) -> _Context:
         page.lines.append([])
     # overflow applies to block containers only: an inline box (such as a broken image's alt
     # text, which keeps the UA's img overflow: hidden) clips nothing.
-    clips = isinstance(box, _engine().clipping)
+    clips = isinstance(box, engine.clipping)
     if box.style["overflow"] != "visible" and clips:
         x, y = box.padding_box_x(), box.padding_box_y()
         padding = (x, y, x + box.padding_width(), y + box.padding_height())
@@ -171,7 +172,8 @@ def _enter(box: Any, context: _Context, page: _Page) -> _Context:
 
 
 def _record(box: Any, context: _Context, page: _Page) -> None:
-    boxes = _engine().boxes
+    engine = _engine()
+    boxes = engine.boxes
     label = ""
     if isinstance(box, boxes.TextBox):
         if context.line is not None:
@@ -184,7 +186,7 @@ def _record(box: Any, context: _Context, page: _Page) -> None:
         kind, rect = "text", (x, top, x + box.width, bottom)
     elif isinstance(box, boxes.ReplacedBox):
         kind, rect, label = "replaced", _border_rect(box), f"<{box.element_tag.rpartition('}')[2]}>"
-    elif not isinstance(box, _engine().unshaded) and _shaded(box):
+    elif not isinstance(box, engine.unshaded) and _shaded(box):
         kind, rect = "shade", _border_rect(box)
     else:
         return

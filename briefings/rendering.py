@@ -379,7 +379,7 @@ class _WrittenOnce(_Method):
             for obj in pdf.objects
             if isinstance(obj, self.stream) and obj.free != "f" and obj.compress
         ]
-        threads = min(cores(), 4) if len(streams) > 1 else 0
+        threads = min(cores(), 4, len(streams))
         pool = ThreadPoolExecutor(threads, "compress") if threads > 1 else None
         memo: dict[int, Any] = {}
         try:
