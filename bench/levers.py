@@ -5,17 +5,20 @@
 The levers (issue #16), each a seam in ``briefings``; none changes a byte of the output but
 ``woff2``, which changes only how the HTML's fonts are compressed:
 
-  gc       the collector relaxed while documents render (``RELAXED_GC``, ``gc.freeze()``)
+  gc       the collector paused while documents render and run between them (``PAUSED_GC``),
+           what exists before frozen out of its sight (``gc.freeze()``)
   fonts    one WeasyPrint font configuration for every document a process lays out
   order    the slowest job first (``_slowest_first``), so the long pole does not start last
   prewarm  a worker imports WeasyPrint before its first job, in its initializer
   split    a document without a page budget renders its PDF and HTML as two jobs (``_parts``)
-  pagerefs a tagged PDF's page references made once per page count (``rendering.engine``)
-  libs     WeasyPrint's C libraries looked up in the loader's cache only (``rendering.engine``)
+  pagerefs a tagged PDF's page references made once per page count (``engine``)
+  libs     WeasyPrint's C libraries looked up in the loader's cache only (``engine``)
   woff2    the screen HTML's fonts written fast: glyphs stored as they are, Brotli quality 5
            (off: the glyph transform and quality 10, as before; the HTML's font bytes change)
   write    each PDF object serialized once (pydyf did it twice, to hash the file), the pages'
-           streams compressed in threads, a page's drawing joined once drawn (``rendering``)
+           streams compressed in threads, a page's drawing joined once drawn (``engine``)
+  layout   a short text's line-break opportunities asked of Pango once, and a style property
+           no rule sets taken from the parent or the initial values at once (``engine``)
   apart    one document at a time laid out by a worker that imports WeasyPrint while the
            build's process renders the print HTML and then checks its fonts (``ENGINE_APART``);
            off, it all runs in the build's process, one step after the other
@@ -29,7 +32,19 @@ import contextlib
 import gc
 import sys
 
-LEVERS = ("gc", "fonts", "order", "prewarm", "split", "pagerefs", "libs", "woff2", "write", "apart")
+LEVERS = (
+    "gc",
+    "fonts",
+    "order",
+    "prewarm",
+    "split",
+    "pagerefs",
+    "libs",
+    "woff2",
+    "write",
+    "layout",
+    "apart",
+)
 
 
 def turn_off(names: set[str]) -> None:
@@ -37,7 +52,7 @@ def turn_off(names: set[str]) -> None:
     from briefings import builder
 
     if "gc" in names:
-        builder.RELAXED_GC = gc.get_threshold()
+        builder.PAUSED_GC = False
         gc.freeze = lambda: None  # type: ignore[assignment]
     if "fonts" in names:
         builder.sharing_fonts = contextlib.nullcontext  # type: ignore[assignment]
@@ -49,7 +64,7 @@ def turn_off(names: set[str]) -> None:
     if "split" in names:
         builder._parts = lambda job: [job]  # type: ignore[assignment]
     if "pagerefs" in names:
-        from briefings import rendering
+        from briefings import engine
 
         def afresh(self, pdf, owner=None):  # type: ignore[no-untyped-def]
             """pydyf's own: every page's reference, made again on each read."""
@@ -57,18 +72,18 @@ def turn_off(names: set[str]) -> None:
                 return self
             return tuple(f"{n} 0 R".encode("ascii") for n in pdf.pages["Kids"][::3])
 
-        rendering._PageReferences.__get__ = afresh  # type: ignore[method-assign]
+        engine._PageReferences.__get__ = afresh  # type: ignore[method-assign]
     if "libs" in names:
-        from briefings import rendering
+        from briefings import engine
 
-        rendering._loader_cache_only = lambda: contextlib.nullcontext(False)  # type: ignore[assignment]
+        engine._loader_cache_only = lambda: contextlib.nullcontext(False)  # type: ignore[assignment]
     if "woff2" in names:
         from briefings import fonts
 
         fonts.WOFF2_QUALITY = 10
         fonts.WOFF2_TRANSFORMED = ("glyf", "loca")
     if "write" in names:
-        from briefings import rendering
+        from briefings import engine
 
         def plain_write(self, pdf, *args, **kwargs):  # type: ignore[no-untyped-def]
             """pydyf's own: every object serialized again for the file's hash, in one thread."""
@@ -78,8 +93,12 @@ def turn_off(names: set[str]) -> None:
             """WeasyPrint's own: the page's drawing kept as one string per operator."""
             return self.paint(page, stream, *args, **kwargs)
 
-        rendering._WrittenOnce.__call__ = plain_write  # type: ignore[method-assign]
-        rendering._PaintedJoined.__call__ = plain_paint  # type: ignore[method-assign]
+        engine._WrittenOnce.__call__ = plain_write  # type: ignore[method-assign]
+        engine._PaintedJoined.__call__ = plain_paint  # type: ignore[method-assign]
+    if "layout" in names:
+        from briefings import engine
+
+        engine.LAYOUT_FIXES = False
     if "apart" in names:
         builder.ENGINE_APART = False
 

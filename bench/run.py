@@ -254,7 +254,7 @@ def print_variants(
 
     target.mkdir(parents=True, exist_ok=True)
     try:
-        from briefings.rendering import engine
+        from briefings.engine import engine
 
         engine()  # loaded here, the build lays out in this process, where the spy is
         with capturing_print_html(stop_at_first) as captured, contextlib.suppress(_Stop):
@@ -484,7 +484,7 @@ def measure_book(work: Path, runs: int, results: Results, log: Callable[[str], N
 
 
 # The levers that act on one document at -j 1 (the others act across documents or workers).
-ONE_WORKER_LEVERS = ("gc", "fonts", "pagerefs", "libs", "write", "apart")
+ONE_WORKER_LEVERS = ("gc", "fonts", "pagerefs", "libs", "write", "layout", "apart")
 
 
 def measure_levers(work: Path, runs: int, results: Results, log: Callable[[str], None]) -> None:

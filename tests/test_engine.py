@@ -1,6 +1,7 @@
-"""What we change in how the engine is used: a cached page-reference tuple, HarfBuzz font cuts.
+"""What we change in how the engine is used: its fixes for speed (``briefings.engine``), the
+collector paused while documents render, workers, HarfBuzz font cuts.
 
-Neither may change what a reader gets: the PDF is the same byte for byte, and a cut keeps the
+None may change what a reader gets: the PDF is the same byte for byte, and a cut keeps the
 notices the font licence asks for.
 """
 
@@ -14,7 +15,7 @@ import pydyf
 import pytest
 from fontTools.ttLib import TTFont
 
-from briefings import fonts, rendering
+from briefings import engine, fonts, rendering
 
 ROOT = Path(__file__).resolve().parents[1]
 FONTS = ROOT / "templates" / "fonts"
@@ -35,7 +36,7 @@ def page_references(pdf: pydyf.PDF) -> tuple[bytes, ...]:
 
 
 def test_the_page_references_follow_the_pages_added() -> None:
-    rendering.engine()
+    engine.engine()
     pdf = pydyf.PDF()
     assert pdf.page_references == ()
     for count in (1, 2, 3):
@@ -54,7 +55,7 @@ def test_the_cached_page_references_change_no_byte_of_a_tagged_pdf(
         return rendering.write_pdf_bytes(layout, CREATED, "pdf/ua-1")
 
     cached = write()
-    assert isinstance(pydyf.PDF.__dict__["page_references"], rendering._PageReferences)
+    assert isinstance(pydyf.PDF.__dict__["page_references"], engine._PageReferences)
     monkeypatch.setattr(pydyf.PDF, "page_references", property(page_references))
     assert write() == cached
 
@@ -71,7 +72,7 @@ def unpatched_writing(monkeypatch: pytest.MonkeyPatch) -> None:
 
 
 def test_each_page_drawn_is_kept_as_one_string() -> None:
-    weasyprint = rendering.engine()
+    weasyprint = engine.engine()
     kept: list[int] = []
 
     def finisher(document: object, pdf: pydyf.PDF) -> None:  # before the file is written
@@ -88,9 +89,9 @@ def test_each_object_is_serialized_once_and_the_file_is_the_same(
     monkeypatch: pytest.MonkeyPatch, threads: int
 ) -> None:
     layout = rendering.layout_pdf(HTML, [ROOT / "templates"], ROOT / "templates")
-    monkeypatch.setattr(rendering, "cores", lambda: threads)
+    monkeypatch.setattr(engine, "cores", lambda: threads)
     stream_data = pydyf.Stream.__dict__["data"]
-    assert isinstance(stream_data, rendering._SerializedOnce)
+    assert isinstance(stream_data, engine._SerializedOnce)
     made: list[int] = []  # the ids of the streams compressed, once each time
     plain = stream_data.serialize
 
@@ -109,10 +110,138 @@ def test_each_object_is_serialized_once_and_the_file_is_the_same(
 
 
 def test_serializing_outside_a_file_being_written_is_as_before() -> None:
-    rendering.engine()
+    engine.engine()
     stream = pydyf.Stream([b"BT", b"ET"], compress=True)
     assert stream.data == stream.data  # made afresh each time, the same
     assert pydyf.Dictionary({"A": 1}).data == b"<</A 1>>"
+
+
+# Styles the quick path must compute as WeasyPrint does: inherited and not, set and not, the
+# logical twins of physical sides in both directions, variables, math with percentages in an
+# inherited property, propagated decorations, named pages, floats and positions.
+STYLED = """<html lang="en"><head><title>Styles</title><style>
+@page wide { size: A4 landscape }
+:root { --gap: 3px; font-size: 11pt }
+body { margin-inline-start: 2em; padding-block-end: var(--gap); text-indent: calc(5% + 2px) }
+.rtl { direction: rtl; margin-inline-start: 7px; border-inline-end: 2px solid red }
+.rtl p { padding-inline-end: 4% }
+aside { float: inline-start; width: 30%; position: relative; top: 1em; page: wide }
+u { text-decoration: underline wavy }
+li::marker { color: teal }
+p::first-letter { font-size: 2em }
+h2 { break-before: page; display: block; border-top: thin solid }
+</style></head><body>
+<h1>Styles</h1><p>Plain <u>under <em>lined</em></u> and <code>code</code>.</p>
+<div class="rtl" dir="rtl"><p>مرحبا <b>bold</b> text</p><aside>aside</aside></div>
+<ul><li>One</li><li style="--gap: 9px; padding: var(--gap)">Two</li></ul>
+<h2 style="margin-block: 1em 2%">Two</h2><table><tr><td>cell</td></tr></table>
+</body></html>"""
+
+
+def computed_styles(document: object) -> list[tuple[str, str, object]]:
+    """Every property of every box of a laid-out document, in one order."""
+    from weasyprint.css import INITIAL_VALUES
+
+    found = []
+    for page in document.pages:  # type: ignore[attr-defined]
+        boxes = [page._page_box]
+        while boxes:
+            box = boxes.pop()
+            boxes.extend(getattr(box, "children", ()))
+            for key in sorted(INITIAL_VALUES):
+                try:
+                    value = repr(box.style[key])
+                except KeyError:  # a logical property, which an anonymous box cannot compute
+                    value = "KeyError"
+                found.append((box.element_tag, key, value))
+    return found
+
+
+def slow_layout(monkeypatch: pytest.MonkeyPatch) -> None:
+    """WeasyPrint's own layout, as it comes: the styles and line breaks without our fixes."""
+    from weasyprint.css import ComputedStyle
+    from weasyprint.layout import inline, preferred
+
+    monkeypatch.setattr(ComputedStyle, "__missing__", ComputedStyle.__missing__.slow)
+    monkeypatch.setattr(inline, "can_break_text", inline.can_break_text.ask)
+    monkeypatch.setattr(preferred, "can_break_text", preferred.can_break_text.ask)
+
+
+def test_the_layout_fixes_change_no_style_and_no_byte(monkeypatch: pytest.MonkeyPatch) -> None:
+    from weasyprint.css import ComputedStyle
+
+    weasyprint = engine.engine()
+    slow = ComputedStyle.__missing__.slow
+    asked: list[str] = []
+
+    def counted(style: object, key: str) -> object:
+        asked.append(key)
+        return slow(style, key)
+
+    monkeypatch.setattr(ComputedStyle.__missing__, "slow", counted)
+
+    def lay_out() -> tuple[object, bytes]:
+        document = weasyprint.HTML(string=STYLED, base_url=str(ROOT)).render()
+        return document, document.write_pdf(pdf_variant="pdf/ua-1", pdf_identifier=b"x")
+
+    quick, quick_pdf = lay_out()
+    quick_styles, fell_back = computed_styles(quick), len(asked)
+    assert 0 < fell_back < len(quick_styles) / 10  # most properties took the quick path
+
+    monkeypatch.setattr(ComputedStyle.__missing__, "slow", slow)
+    slow_layout(monkeypatch)
+    plain, plain_pdf = lay_out()
+    assert computed_styles(plain) == quick_styles
+    assert plain_pdf == quick_pdf
+    assert len(quick.pages) == 3  # type: ignore[attr-defined]
+
+
+def test_a_short_text_is_asked_about_once_and_answered_as_pango_does() -> None:
+    engine.engine()
+    from weasyprint.layout import inline
+    from weasyprint.text.line_break import can_break_text
+
+    assert isinstance(inline.can_break_text, engine._ShortBreaks)
+    asked: list[str] = []
+
+    def ask(text: str, lang: str | None) -> bool:
+        asked.append(text)
+        return can_break_text(text, lang)
+
+    breaks = engine._ShortBreaks(ask)
+    pairs = [("a b", "en"), ("ab", "en"), ("a-", "en"), ("x—", "en"), ("中文", "zh"), ("a/", None)]
+    for _ in range(3):
+        assert [breaks(t, lang) for t, lang in pairs] == [
+            can_break_text(t, lang) for t, lang in pairs
+        ]
+    assert sorted(asked) == sorted(t for t, _ in pairs)  # each once
+    long = "a long text, whose answer is not kept"
+    assert breaks(long, "en") is breaks(long, "en") is True
+    assert asked.count(long) == 2
+
+
+def test_the_collector_is_paused_while_rendering_and_put_back(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    import gc
+
+    from briefings import builder
+
+    assert gc.isenabled()
+    with builder._rendering():
+        assert not gc.isenabled()
+        monkeypatch.setattr(builder, "LEFT_BEHIND", 10)
+        left = [[n] for n in range(100)]
+        for cell in left:
+            cell.append(cell)  # a cycle each, only the collector frees
+        del left
+        assert gc.get_count()[0] > 10
+        builder._collect_between()
+        assert gc.get_count()[0] < 10
+    assert gc.isenabled()
+    monkeypatch.setattr(builder, "PAUSED_GC", False)
+    with builder._rendering():
+        assert gc.isenabled()
 
 
 def test_a_harfbuzz_cut_keeps_the_licence_notices_and_only_the_page_characters() -> None:
@@ -229,9 +358,9 @@ def test_woff2_is_written_fast_and_fonttools_is_left_as_it_was(
 
 _LOADED = """
 import json, sys
-from briefings import rendering
+from briefings import engine
 {before}
-rendering.engine()
+engine.engine()
 import weasyprint.text.ffi as ffi
 libraries = sorted({{l.split()[-1] for l in open("/proc/self/maps") if ".so" in l}})
 print(json.dumps({{"libraries": libraries, "pango": ffi.pango.pango_version() > 0}}))
@@ -252,7 +381,7 @@ def loaded(before: str = "") -> dict[str, object]:
 
 @pytest.mark.skipif(not Path("/proc/self/maps").exists(), reason="reads /proc (Linux)")
 def test_the_quick_import_loads_the_same_libraries_as_the_ordinary_one() -> None:
-    ordinary = "rendering._loader_cache_only = lambda: __import__('contextlib').nullcontext(False)"
+    ordinary = "engine._loader_cache_only = lambda: __import__('contextlib').nullcontext(False)"
     quick, plain = loaded(), loaded(ordinary)
     assert quick == plain
     assert any("libpango-1.0" in path for path in quick["libraries"])  # type: ignore[attr-defined]
@@ -262,7 +391,7 @@ def test_find_library_is_put_back_after_the_import() -> None:
     import ctypes.util
 
     ordinary = ctypes.util.find_library
-    with rendering._loader_cache_only() as patched:
+    with engine._loader_cache_only() as patched:
         assert (ctypes.util.find_library is not ordinary) == patched
     assert ctypes.util.find_library is ordinary
 
@@ -278,8 +407,8 @@ def failing():
         yield True
     finally:
         sys.modules.pop("weasyprint.text.ffi", None)
-_engine = rendering.engine
-rendering.engine = lambda: (rendering._import_engine(failing), _engine())[1]
+_engine = engine.engine
+engine.engine = lambda: (engine._import_engine(failing), _engine())[1]
 """
     assert loaded(failing)["pango"] is True
 
@@ -362,7 +491,7 @@ def test_one_document_goes_apart_only_with_a_second_core_and_no_engine_loaded(
 
     monkeypatch.setattr(builder, "ENGINE_APART", True)
     monkeypatch.setattr(builder, "_cores", lambda: 2)
-    rendering.engine()
+    engine.engine()
     assert builder._engine_apart(True) is False  # loaded here
     monkeypatch.delitem(sys.modules, "weasyprint")
     assert builder._engine_apart(True) is True

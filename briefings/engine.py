@@ -1,0 +1,301 @@
+"""The layout engine, WeasyPrint, imported quickly and with our fixes to its speed.
+
+Each fix stands in for a piece of WeasyPrint 70 or its pydyf 0.13 and gives the same result,
+byte for byte (``tests/test_engine.py`` compares each with the piece it replaces):
+
+- importing: its C libraries looked up in the dynamic loader's cache (``_loader_cache_only``);
+- laying out: a short text's line-break opportunities asked of Pango once (``_ShortBreaks``),
+  and a style property that no rule sets taken from the parent or the initial values at once
+  (``_quick_missing``);
+- writing: the pages' references made once per page count (``_PageReferences``), a page's
+  drawing joined once drawn (``_PaintedJoined``), each object serialized once and the pages'
+  streams compressed in threads (``_WrittenOnce``, ``_SerializedOnce``).
+
+``engine()`` is the only way in; ``rendering`` and ``builder`` import WeasyPrint through it.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import functools
+import io
+import sys
+import threading
+from collections.abc import Callable, Iterator
+from concurrent.futures import Future, ThreadPoolExecutor
+from contextlib import AbstractContextManager, contextmanager
+from typing import Any, cast
+
+from .limits import cores
+
+# The layout fixes (``_ShortBreaks``, ``_quick_missing``) are installed; the benchmark's lever
+# ``layout`` turns this off before the engine is first loaded, to measure what they buy.
+LAYOUT_FIXES = True
+
+
+def engine() -> Any:
+    """WeasyPrint, imported the quick way (``_loader_cache_only``), with the fixes we make to
+    how it lays out (``_ShortBreaks``, ``_quick_missing``) and writes a PDF
+    (``_PageReferences``, ``_PaintedJoined``, ``_WrittenOnce``)."""
+    with _ENGINE_LOCK:  # two threads' first calls would wrap what the other just wrapped
+        return _engine()
+
+
+_ENGINE_LOCK = threading.Lock()
+
+
+def _engine() -> Any:
+    import pydyf
+
+    if "weasyprint" not in sys.modules:
+        _import_engine()
+    import weasyprint
+    from weasyprint.css import ComputedStyle
+    from weasyprint.layout import inline, preferred
+
+    if LAYOUT_FIXES and not isinstance(inline.__dict__["can_break_text"], _ShortBreaks):
+        inline.can_break_text = preferred.can_break_text = _ShortBreaks(inline.can_break_text)
+    if LAYOUT_FIXES and not hasattr(ComputedStyle.__dict__["__missing__"], "slow"):
+        ComputedStyle.__missing__ = _quick_missing(ComputedStyle.__dict__["__missing__"])
+    if not isinstance(pydyf.PDF.__dict__.get("page_references"), _PageReferences):
+        pydyf.PDF.page_references = _PageReferences()
+    page = weasyprint.document.Page
+    if not isinstance(page.__dict__.get("paint"), _PaintedJoined):
+        page.paint = _PaintedJoined(page.__dict__["paint"], pydyf._to_bytes)
+    if not isinstance(pydyf.PDF.__dict__.get("write"), _WrittenOnce):
+        for kind in (pydyf.Dictionary, pydyf.Array, pydyf.Stream):
+            kind.data = _SerializedOnce(kind.__dict__["data"])
+        pydyf.PDF.write = _WrittenOnce(pydyf.PDF.__dict__["write"], pydyf.Stream)
+    return weasyprint
+
+
+def _import_engine(quick: Callable[[], AbstractContextManager[bool]] | None = None) -> None:
+    """Import WeasyPrint with its C libraries looked up in the loader's cache only; should that
+    fail for any reason, import it again the ordinary way, so what worked before still works."""
+    with (quick or _loader_cache_only)() as patched:
+        if patched:
+            try:
+                with contextlib.redirect_stdout(io.StringIO()):  # its own plea to install them
+                    import weasyprint
+                return
+            except Exception:
+                for name in [m for m in sys.modules if m.partition(".")[0] == "weasyprint"]:
+                    del sys.modules[name]
+    import weasyprint  # noqa: F401
+
+
+@contextmanager
+def _loader_cache_only() -> Iterator[bool]:
+    """While inside, ``ctypes.util.find_library`` asks only the dynamic loader's cache.
+
+    WeasyPrint loads each library under names for several systems in turn (for GObject:
+    ``libgobject-2.0-0``, ``gobject-2.0-0``, ``gobject-2.0``, ``libgobject-2.0.so.0``...), and cffi
+    asks ``find_library`` about each name it cannot load as given, which on Linux runs
+    ``ldconfig -p``, then gcc, then ld: 22 lookups, 0.23 s of the 0.6 s the import took. A name
+    the cache lists is the library the ordinary lookup finds too; one it does not list now
+    fails at once, and the next name is tried. Yields whether it did anything (Linux only).
+    """
+    import ctypes.util
+
+    cache_only = getattr(ctypes.util, "_findSoname_ldconfig", None)
+    if cache_only is None or not sys.platform.startswith("linux"):
+        yield False
+        return
+    ordinary = ctypes.util.find_library
+    ctypes.util.find_library = cache_only
+    try:
+        yield True
+    finally:
+        ctypes.util.find_library = ordinary
+
+
+class _ShortBreaks:
+    """WeasyPrint's ``can_break_text`` as its inline layout asks it: remembered for short texts.
+
+    Where one inline box meets the next, the layout asks whether a line may break between the
+    last letter of the one and the first of the other, and Pango builds the attributes of every
+    character of those two to answer: 5% of laying out the 439-page synthetic staff. The answer
+    depends only on the text and its language, so a short text is asked about once per process.
+    """
+
+    LONGEST = 4  # the layout asks about two letters; a whole box's text is not remembered
+    KEPT = 65_536  # answers remembered at most; then forgotten all at once
+
+    def __init__(self, ask: Callable[[str, str | None], bool]) -> None:
+        self.ask = ask
+        self.known: dict[tuple[str, str | None], bool] = {}
+
+    def __call__(self, text: str, lang: str | None) -> bool:
+        if len(text) > self.LONGEST:
+            return self.ask(text, lang)
+        known = self.known.get((text, lang))
+        if known is None:
+            if len(self.known) >= self.KEPT:
+                self.known.clear()
+            known = self.known[(text, lang)] = self.ask(text, lang)
+        return known
+
+
+def _quick_missing(missing: Callable[[Any, str], Any]) -> Callable[[Any, str], Any]:
+    """WeasyPrint's ``ComputedStyle.__missing__``, quick for a property that no rule sets.
+
+    A box's style computes each property the first time it is read; that took 14.5% of laying
+    out the 439-page synthetic staff. Most reads are of properties that no rule sets on the
+    element, nor, for a side such as ``margin_top``, on its logical twin
+    (``margin_block_start``): WeasyPrint's own path then ends with the parent's value for an
+    inherited property, and the initial value for another whose initial value is its computed
+    value, after checks for variables, math functions and special properties that cannot apply.
+    This returns those at once; everything else goes WeasyPrint's way (``.slow``), as does
+    an inherited value holding a math function (WeasyPrint checks it again, and may warn).
+    """
+    from weasyprint.css import INITIAL_VALUES, PHYSICAL_FUNCTIONS
+    from weasyprint.css.functions import check_math
+    from weasyprint.css.properties import INHERITED, INITIAL_NOT_COMPUTED
+
+    twins = {  # physical property → {direction: its logical twin}; the block flow is top down
+        key: {direction: logical(block="ttb", inline=direction) for direction in ("ltr", "rtl")}
+        for key, logical in PHYSICAL_FUNCTIONS.items()
+    }
+    special = frozenset({"display", "float", "position", "page"})  # computed from one another
+
+    def __missing__(style: Any, key: str) -> Any:
+        cascaded = style.cascaded
+        if key in cascaded or key in special or key[:16] == "text_decoration_":
+            return __missing__.slow(style, key)  # type: ignore[attr-defined]
+        if key in twins:
+            twin = twins[key].get(style["direction"])
+            if twin is None or twin in cascaded:
+                return __missing__.slow(style, key)  # type: ignore[attr-defined]
+        if key in INHERITED or key[:2] == "__":
+            parent = style.parent_style
+            if parent is None:
+                return __missing__.slow(style, key)  # type: ignore[attr-defined]
+            value = parent[key]
+            if check_math(value):
+                return __missing__.slow(style, key)  # type: ignore[attr-defined]
+        elif key in INITIAL_NOT_COMPUTED:
+            return __missing__.slow(style, key)  # type: ignore[attr-defined]
+        else:
+            value = INITIAL_VALUES[key]
+        style[key] = value
+        return value
+
+    __missing__.slow = missing  # type: ignore[attr-defined]
+    return __missing__
+
+
+class _PageReferences:
+    """``pydyf.PDF.page_references``, made once per page count instead of once per use.
+
+    pydyf 0.13 rebuilds the tuple of every page's reference each time it is read, and
+    WeasyPrint 70 reads it once per tagged element and per link: quadratic in the pages: writing
+    a tagged PDF of 142 pages took 8.0 s of CPU with it and 7.4 s without, one of 439 pages
+    32.1 s and 23.4 s. Pages are only ever appended to ``Kids``, so the tuple holds until their
+    number changes; the bytes written are the same.
+    """
+
+    def __get__(self, pdf: Any, owner: type | None = None) -> Any:
+        if pdf is None:
+            return self
+        kids = pdf.pages["Kids"]
+        cached = pdf.__dict__.get("_briefings_page_references")
+        if cached is None or cached[0] is not kids or cached[1] != len(kids):
+            references = tuple(f"{number} 0 R".encode("ascii") for number in kids[::3])
+            cached = (kids, len(kids), references)
+            pdf.__dict__["_briefings_page_references"] = cached
+        return cached[2]
+
+
+# While ``_WrittenOnce`` writes a file in this thread: the file, and its objects' serialized
+# bytes by ``id`` (a stream's may be a ``Future`` until compressed). Unset otherwise.
+_WRITING = threading.local()
+
+
+class _Method:
+    """An object standing in for a method: bound as a function is (``obj.method(...)`` calls
+    it with ``obj`` first), and callable on the class (``Class.method(obj, ...)``)."""
+
+    def __get__(self, obj: Any, owner: type | None = None) -> Any:
+        return self if obj is None else functools.partial(cast(Callable[..., Any], self), obj)
+
+
+class _PaintedJoined(_Method):
+    """WeasyPrint's ``Page.paint``, with the page's drawing joined into one string once drawn.
+
+    A page's content stream is a list of small byte strings, one per drawing operator, kept
+    until the file is written, where pydyf joins them with newlines: 598,000 strings (43 MiB)
+    for the 439-page synthetic staff. Joined as each page is drawn, they take 5 MiB; what is
+    drawn on the page afterwards is appended as before, and the bytes written are the same.
+    """
+
+    def __init__(self, paint: Callable[..., Any], to_bytes: Callable[[Any], bytes]) -> None:
+        self.paint = paint
+        self.to_bytes = to_bytes
+
+    def __call__(self, page: Any, stream: Any, *args: Any, **kwargs: Any) -> Any:
+        result = self.paint(page, stream, *args, **kwargs)
+        stream.stream = [b"\n".join(self.to_bytes(item) for item in stream.stream)]
+        return result
+
+
+class _WrittenOnce(_Method):
+    """``pydyf.PDF.write``, serializing each object once, its streams compressed on every core.
+
+    pydyf 0.13 serializes every object, and compresses every stream (zlib level 9), a second
+    time to hash the file for its identifier, which our files carry (``pdf_identifier``): the
+    439-page synthetic staff took 12.1 s to write, 10.8 s with each object's bytes kept for the
+    hash. zlib lets go of the interpreter's lock while it compresses, so the pages' streams are
+    also compressed in threads, one per core, while this thread writes the rest: 9.9 s. The
+    bytes written are the same.
+    """
+
+    def __init__(self, write: Callable[..., Any], stream: Any) -> None:
+        self.write = write
+        self.stream = stream
+
+    def __call__(self, pdf: Any, *args: Any, **kwargs: Any) -> Any:
+        if getattr(_WRITING, "state", None) is not None:  # a file written inside another
+            return self.write(pdf, *args, **kwargs)
+        streams = [
+            obj
+            for obj in pdf.objects
+            if isinstance(obj, self.stream) and obj.free != "f" and obj.compress
+        ]
+        threads = min(cores(), 4, len(streams))
+        pool = ThreadPoolExecutor(threads, "compress") if threads > 1 else None
+        memo: dict[int, Any] = {}
+        try:
+            if pool is not None:
+                serialize = self.stream.data.serialize
+                memo.update((id(obj), pool.submit(serialize, obj)) for obj in streams)
+            _WRITING.state = (pdf, memo)
+            return self.write(pdf, *args, **kwargs)
+        finally:
+            _WRITING.state = None
+            if pool is not None:
+                pool.shutdown(cancel_futures=True)
+
+
+class _SerializedOnce:
+    """The ``data`` property of pydyf's dictionaries, arrays and streams, made once for each
+    object of the file being written (``_WrittenOnce``), and as before for anything else."""
+
+    def __init__(self, data: property) -> None:
+        self.serialize: Callable[[Any], bytes] = data.fget  # type: ignore[assignment]
+
+    def __get__(self, obj: Any, owner: type | None = None) -> Any:
+        if obj is None:
+            return self
+        state = getattr(_WRITING, "state", None)
+        if state is None:
+            return self.serialize(obj)
+        pdf, memo = state
+        made = memo.get(id(obj))
+        if made is None:
+            number = obj.number  # set when added to a file; the file's objects live on in it
+            if number is None or number >= len(pdf.objects) or pdf.objects[number] is not obj:
+                return self.serialize(obj)  # a part of an object, or not this file's
+            made = memo[id(obj)] = self.serialize(obj)
+        elif isinstance(made, Future):
+            made = memo[id(obj)] = made.result()
+        return made
