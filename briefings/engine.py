@@ -152,29 +152,39 @@ def _quick_missing(missing: Callable[[Any, str], Any]) -> Callable[[Any, str], A
     from weasyprint.css.functions import check_math
     from weasyprint.css.properties import INHERITED, INITIAL_NOT_COMPUTED
 
-    twins = {  # physical property → {direction: its logical twin}; the block flow is top down
-        key: {direction: logical(block="ttb", inline=direction) for direction in ("ltr", "rtl")}
-        for key, logical in PHYSICAL_FUNCTIONS.items()
+    special = {"display", "float", "position", "page"}  # computed from one another
+    plain = (str, int, float, type(None))  # values that cannot hold a math function
+    inherit, initial = object(), object()
+    quick = {  # property → (where its value comes from, {direction: its logical twin} or None)
+        key: (
+            inherit if key in INHERITED else initial,
+            {d: logical(block="ttb", inline=d) for d in ("ltr", "rtl")}  # the block flows down
+            if (logical := PHYSICAL_FUNCTIONS.get(key))
+            else None,
+        )
+        for key in INITIAL_VALUES
+        if key not in special
+        and not key.startswith("text_decoration_")  # propagated, not inherited
+        and (key in INHERITED or key not in INITIAL_NOT_COMPUTED)
     }
-    special = frozenset({"display", "float", "position", "page"})  # computed from one another
 
     def __missing__(style: Any, key: str) -> Any:
+        found = quick.get(key)
         cascaded = style.cascaded
-        if key in cascaded or key in special or key[:16] == "text_decoration_":
+        if found is None or key in cascaded:
             return __missing__.slow(style, key)  # type: ignore[attr-defined]
-        if key in twins:
-            twin = twins[key].get(style["direction"])
+        source, twins = found
+        if twins is not None:
+            twin = twins.get(style["direction"])
             if twin is None or twin in cascaded:
                 return __missing__.slow(style, key)  # type: ignore[attr-defined]
-        if key in INHERITED or key[:2] == "__":
+        if source is inherit:
             parent = style.parent_style
             if parent is None:
                 return __missing__.slow(style, key)  # type: ignore[attr-defined]
             value = parent[key]
-            if check_math(value):
+            if type(value) not in plain and check_math(value):
                 return __missing__.slow(style, key)  # type: ignore[attr-defined]
-        elif key in INITIAL_NOT_COMPUTED:
-            return __missing__.slow(style, key)  # type: ignore[attr-defined]
         else:
             value = INITIAL_VALUES[key]
         style[key] = value
