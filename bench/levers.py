@@ -6,7 +6,8 @@ The levers (issue #16), each a seam in ``briefings``; none changes a byte of the
 ``woff2``, which changes only how the HTML's fonts are compressed:
 
   gc       the collector paused while documents render and run between them (``PAUSED_GC``),
-           what exists before frozen out of its sight (``gc.freeze()``)
+           what exists before frozen out of its sight (``gc.freeze()``), and collecting
+           rarely for the rest of a command (``cli.RARE_GC``)
   fonts    one WeasyPrint font configuration for every document a process lays out
   order    the slowest job first (``_slowest_first``), so the long pole does not start last
   prewarm  a worker imports WeasyPrint before its first job, in its initializer
@@ -52,6 +53,9 @@ def turn_off(names: set[str]) -> None:
     from briefings import builder
 
     if "gc" in names:
+        from briefings import cli
+
+        cli.RARE_GC = gc.get_threshold()
         builder.PAUSED_GC = False
         gc.freeze = lambda: None  # type: ignore[assignment]
     if "fonts" in names:
