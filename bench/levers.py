@@ -17,7 +17,8 @@ The levers (issue #16), each a seam in ``briefings``; none changes a byte of the
   woff2    the screen HTML's fonts written fast: glyphs stored as they are, Brotli quality 5
            (off: the glyph transform and quality 10, as before; the HTML's font bytes change)
   write    each PDF object serialized once (pydyf did it twice, to hash the file), the pages'
-           streams compressed in threads, a page's drawing joined once drawn (``engine``)
+           streams compressed in threads, a page's drawing joined once drawn, a long stream
+           deflated in pieces on every core (``engine``)
   layout   a short text's line-break opportunities asked of Pango once, and a style property
            no rule sets taken from the parent or the initial values at once (``engine``)
   apart    one document at a time laid out by a worker that imports WeasyPrint while the
@@ -97,7 +98,12 @@ def turn_off(names: set[str]) -> None:
             """WeasyPrint's own: the page's drawing kept as one string per operator."""
             return self.paint(page, stream, *args, **kwargs)
 
+        def plain_deflate(self, level=-1, *args, **kwargs):  # type: ignore[no-untyped-def]
+            """zlib's own: each stream deflated in one call, on one core."""
+            return self.zlib.compressobj(level, *args, **kwargs)
+
         engine._WrittenOnce.__call__ = plain_write  # type: ignore[method-assign]
+        engine._Deflate.compressobj = plain_deflate  # type: ignore[method-assign]
         engine._PaintedJoined.__call__ = plain_paint  # type: ignore[method-assign]
     if "layout" in names:
         from briefings import engine

@@ -9,7 +9,8 @@ byte for byte (``tests/test_engine.py`` compares each with the piece it replaces
   (``_quick_missing``);
 - writing: the pages' references made once per page count (``_PageReferences``), a page's
   drawing joined once drawn (``_PaintedJoined``), each object serialized once and the pages'
-  streams compressed in threads (``_WrittenOnce``, ``_SerializedOnce``).
+  streams compressed in threads (``_WrittenOnce``, ``_SerializedOnce``), a long stream
+  deflated in pieces on every core (``_Deflate``).
 
 ``engine()`` is the only way in; ``rendering`` and ``builder`` import WeasyPrint through it.
 """
@@ -62,6 +63,8 @@ def _engine() -> Any:
     page = weasyprint.document.Page
     if not isinstance(page.__dict__.get("paint"), _PaintedJoined):
         page.paint = _PaintedJoined(page.__dict__["paint"], pydyf._to_bytes)
+    if not isinstance(pydyf.zlib, _Deflate):
+        pydyf.zlib = _Deflate(pydyf.zlib)
     if not isinstance(pydyf.PDF.__dict__.get("write"), _WrittenOnce):
         for kind in (pydyf.Dictionary, pydyf.Array, pydyf.Stream):
             kind.data = _SerializedOnce(kind.__dict__["data"])
@@ -309,3 +312,68 @@ class _SerializedOnce:
         elif isinstance(made, Future):
             made = memo[id(obj)] = made.result()
         return made
+
+
+class _Deflate:
+    """The ``zlib`` module as pydyf sees it, with level 9 streams deflated in pieces on every core.
+
+    pydyf compresses each stream in one call at level 9. The last and longest, the object
+    stream holding every dictionary, is written after everything else: 10.9 MB for the
+    439-page synthetic staff, 0.75 s on one core. A stream longer than ``PIECE`` is deflated in
+    pieces of that size in threads (zlib lets go of the interpreter's lock), each primed with
+    the 32 KiB before it, as pigz does, and flushed to a byte boundary, so that the pieces join
+    into one zlib stream: 0.39 s on two cores, 352 bytes longer. The pieces do not depend on
+    the number of cores, so the bytes are the same on any machine; a stream up to ``PIECE`` is
+    deflated in one call, byte for byte as before.
+    """
+
+    PIECE = 1 << 20
+    WINDOW = 1 << 15  # what deflate may refer back to
+
+    def __init__(self, zlib: Any) -> None:
+        self.zlib = zlib
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self.zlib, name)
+
+    def compressobj(self, level: int = -1, *args: Any, **kwargs: Any) -> Any:
+        if level != 9 or args or kwargs:
+            return self.zlib.compressobj(level, *args, **kwargs)
+        return _Pieces(self)
+
+    def deflate(self, data: bytes) -> bytes:
+        """``data`` as one zlib stream at level 9, deflated in pieces when long."""
+        zlib = self.zlib
+        if len(data) <= self.PIECE:
+            whole = zlib.compressobj(9)
+            return bytes(whole.compress(data) + whole.flush())
+        view = memoryview(data)
+        starts = range(0, len(data), self.PIECE)
+        last = starts[-1]
+
+        def piece(start: int) -> bytes:
+            primer = {"zdict": view[max(0, start - self.WINDOW) : start]} if start else {}
+            raw = zlib.compressobj(9, zlib.DEFLATED, -zlib.MAX_WBITS, **primer)
+            end = zlib.Z_FINISH if start == last else zlib.Z_SYNC_FLUSH
+            return bytes(raw.compress(view[start : start + self.PIECE]) + raw.flush(end))
+
+        with ThreadPoolExecutor(min(cores(), 4, len(starts)), "deflate") as pool:
+            pieces = list(pool.map(piece, starts))
+        header = b"\x78\xda"  # deflate, 32 KiB window, level 9: what zlib.compressobj(9) writes
+        return header + b"".join(pieces) + zlib.adler32(data).to_bytes(4, "big")
+
+
+class _Pieces:
+    """The compressor ``_Deflate.compressobj`` gives: it keeps what it is given until flushed."""
+
+    def __init__(self, deflate: _Deflate) -> None:
+        self.deflate = deflate
+        self.given: list[bytes] = []
+
+    def compress(self, data: bytes) -> bytes:
+        self.given.append(data)
+        return b""
+
+    def flush(self, mode: int | None = None) -> bytes:
+        data, self.given = b"".join(self.given), []
+        return self.deflate.deflate(data)

@@ -109,6 +109,58 @@ def test_each_object_is_serialized_once_and_the_file_is_the_same(
     assert len(made) > len(set(made))  # the check can tell: without the patch, twice
 
 
+@pytest.mark.parametrize("threads", [1, 2])
+def test_a_long_stream_deflated_in_pieces_is_one_zlib_stream_the_same_on_any_core_count(
+    monkeypatch: pytest.MonkeyPatch, threads: int
+) -> None:
+    import zlib
+
+    engine.engine()
+    monkeypatch.setattr(engine, "cores", lambda: threads)
+    deflate = pydyf.zlib
+    assert isinstance(deflate, engine._Deflate)
+    words = [
+        f"<</Type /Annot /Rect [{n} {n * 7 % 613} 20 30] /P {n} 0 R>>".encode()
+        for n in range(99_999)
+    ]
+    data = b"\n".join(words)  # 5.6 MB: six pieces
+    assert len(data) > 5 * deflate.PIECE
+
+    def deflated(data: bytes) -> bytes:
+        pieces = deflate.compressobj(level=9)
+        return pieces.compress(data[:1000]) + pieces.compress(data[1000:]) + pieces.flush()
+
+    whole = zlib.compress(data, 9)
+    made = deflated(data)
+    assert zlib.decompress(made) == data
+    assert len(made) < len(whole) * 1.01  # primed pieces: about as small as one call
+    assert made == EXPECTED_PIECES.setdefault("long", made)  # the same at 1 and 2 threads
+    short = data[: deflate.PIECE]
+    assert deflated(short) == zlib.compress(short, 9)  # up to one piece: as before, byte for byte
+
+
+EXPECTED_PIECES: dict[str, bytes] = {}
+
+
+def test_a_file_with_a_long_object_stream_reads_back() -> None:
+    import pypdf
+
+    engine.engine()
+    pdf = pydyf.PDF()
+    for n in range(30_000):  # 1.4 MB of dictionaries, all in the object stream
+        last = pydyf.Dictionary({"Type": "/Example", "N": n, "Name": pydyf.String(f"n{n}")})
+        pdf.add_object(last)
+    pdf.add_page(pydyf.Dictionary({"Type": "/Page", "MediaBox": pydyf.Array([0, 0, 10, 10])}))
+    out = io.BytesIO()
+    pdf.write(out, version=b"1.7", identifier=b"x", compress=True)
+    reader = pypdf.PdfReader(io.BytesIO(out.getvalue()))
+    assert len(reader.pages) == 1
+    assert reader.get_object(last.number)["/N"] == 29_999  # the last one, from the stream
+    assert out.getvalue().count(b"/Type /ObjStm") == 1
+    stream = next(o for o in pdf.objects if isinstance(o, pydyf.Stream))  # the object stream
+    assert len(b"\n".join(map(pydyf._to_bytes, stream.stream))) > pydyf.zlib.PIECE  # two pieces
+
+
 def test_serializing_outside_a_file_being_written_is_as_before() -> None:
     engine.engine()
     stream = pydyf.Stream([b"BT", b"ET"], compress=True)
