@@ -611,6 +611,7 @@ def _layout_for(job: Job, warnings: list[str]) -> Callable[[Briefing], Layout]:
             html = render_html(
                 briefing, job.templates, medium="print", project_root=job.project_root
             )
+        _collect_between()  # a budget's earlier pass, left in cycles, before the next
         layout = layout_pdf(html, roots, job.templates.shared)
         warnings.extend(w for w in layout.warnings if w not in warnings)
         return layout
@@ -632,8 +633,9 @@ def preflight_warnings(layout: Layout, briefing: Briefing) -> list[str]:
 # WeasyPrint makes millions of small objects while it lays out and draws a document, and hardly
 # a cycle among them: the collector scans each new object at least once and finds next to
 # nothing to free. Paused while a document renders, it lets the 439-page synthetic staff lay
-# out in 18.2 s instead of 19.9 s (and in 21.1 s at the default thresholds), for 21 MiB left
-# in cycles; it runs between documents instead, once what they left passes LEFT_BEHIND.
+# out in 18.2 s instead of 19.9 s (and in 21.1 s at the default thresholds), for a peak 21-30
+# MiB higher. A laid-out document is held in cycles, so the collector runs before each layout
+# (a budget's passes included) and each document, once what is left passes LEFT_BEHIND.
 PAUSED_GC = True
 LEFT_BEHIND = 50_000  # objects made since the last collection and still there (gc.get_count)
 _WORKER = contextlib.ExitStack()  # what a worker process keeps open until it ends

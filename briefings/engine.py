@@ -121,7 +121,7 @@ class _ShortBreaks:
     depends only on the text and its language, so a short text is asked about once per process.
     """
 
-    LONGEST = 4  # the layout asks about two letters; a whole box's text is not remembered
+    LONGEST = 4  # the layout asks about two letters; a longer text is asked each time
     KEPT = 65_536  # answers remembered at most; then forgotten all at once
 
     def __init__(self, ask: Callable[[str, str | None], bool]) -> None:
