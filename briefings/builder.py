@@ -559,7 +559,6 @@ def _stop_quietly(signum: int, frame: object) -> None:
 
 def render_job(job: Job) -> Rendered:
     """Produce one audience's documents: fit the page budget, then render each format."""
-    _collect_between()
     briefing = job.briefing
     warnings: list[str] = []
     pages: int | None = None
@@ -611,7 +610,7 @@ def _layout_for(job: Job, warnings: list[str]) -> Callable[[Briefing], Layout]:
             html = render_html(
                 briefing, job.templates, medium="print", project_root=job.project_root
             )
-        _collect_between()  # a budget's earlier pass, left in cycles, before the next
+        _collect_between()  # the documents and budget passes laid out before, held in cycles
         layout = layout_pdf(html, roots, job.templates.shared)
         warnings.extend(w for w in layout.warnings if w not in warnings)
         return layout
@@ -635,7 +634,7 @@ def preflight_warnings(layout: Layout, briefing: Briefing) -> list[str]:
 # nothing to free. Paused while a document renders, it lets the 439-page synthetic staff lay
 # out in 18.2 s instead of 19.9 s (and in 21.1 s at the default thresholds), for a peak 21-30
 # MiB higher. A laid-out document is held in cycles, so the collector runs before each layout
-# (a budget's passes included) and each document, once what is left passes LEFT_BEHIND.
+# (a budget's passes included), once what is left passes LEFT_BEHIND.
 PAUSED_GC = True
 LEFT_BEHIND = 50_000  # objects made since the last collection and still there (gc.get_count)
 _WORKER = contextlib.ExitStack()  # what a worker process keeps open until it ends
@@ -663,8 +662,8 @@ def _rendering() -> Iterator[None]:
 
 
 def _collect_between() -> None:
-    """With the collector paused (``_rendering``), collect before the next document what the
-    ones before it left in cycles, once that is worth a pass."""
+    """With the collector paused (``_rendering``), collect before the next layout what the ones
+    before it left in cycles, once that is worth a pass."""
     if not gc.isenabled() and gc.get_count()[0] > LEFT_BEHIND:
         gc.collect()
 
