@@ -51,13 +51,15 @@ def _engine() -> Any:
     if "weasyprint" not in sys.modules:
         _import_engine()
     import weasyprint
-    from weasyprint.css import ComputedStyle
+    from weasyprint.css import ComputedStyle, StyleFor
     from weasyprint.layout import inline, preferred
 
     if LAYOUT_FIXES and not isinstance(inline.__dict__["can_break_text"], _ShortBreaks):
         inline.can_break_text = preferred.can_break_text = _ShortBreaks(inline.can_break_text)
     if LAYOUT_FIXES and not hasattr(ComputedStyle.__dict__["__missing__"], "slow"):
         ComputedStyle.__missing__ = _quick_missing(ComputedStyle.__dict__["__missing__"])
+    if LAYOUT_FIXES and not hasattr(StyleFor.__dict__["__init__"], "slow"):
+        _share_styles(StyleFor)
     if not isinstance(pydyf.PDF.__dict__.get("page_references"), _PageReferences):
         pydyf.PDF.page_references = _PageReferences()
     page = weasyprint.document.Page
@@ -195,6 +197,134 @@ def _quick_missing(missing: Callable[[Any, str], Any]) -> Callable[[Any, str], A
 
     __missing__.slow = missing  # type: ignore[attr-defined]
     return __missing__
+
+
+def _share_styles(style_for: type) -> None:
+    """WeasyPrint's ``StyleFor``, with one style for elements whose styles must be equal, and a
+    pseudo-element's style made when asked for.
+
+    An element's computed style follows from its parent's and the declarations that reach it.
+    WeasyPrint shares one style among siblings that the same rules reach, but an element with
+    an ``id`` has a style of its own (its anchor), and so, in turn, has every element below it:
+    the 5,000-point synthetic staff made a style for each of its 34,000 elements. And it makes
+    one for six pseudo-elements of every element (``::marker``, ``::footnote-call``...), which
+    its stylesheet reaches with ``*``-wide rules, though only list items and notes use them.
+    After WeasyPrint's own cascade, this keeps one style for each parent's style and set of
+    declarations, the children of two elements that differ only in their anchor taking the
+    same parent (no property reads its parent's anchor unless it says ``inherit``), and makes
+    a pseudo-element's style the first time the layout asks for it. WeasyPrint's own
+    ``__init__`` is ``.slow``.
+    """
+    from weasyprint.css import PSEUDO_ELEMENTS, ComputedStyle
+
+    deferrable = frozenset(PSEUDO_ELEMENTS) - {None}  # a page's margin boxes are not among them
+    init, set_computed_styles, call = (
+        style_for.__dict__[name] for name in ("__init__", "set_computed_styles", "__call__")
+    )
+
+    def __init__(self: Any, html: Any, *args: Any, **kwargs: Any) -> None:
+        # pseudo-element → {element: its declarations}, made into styles when asked for
+        self._deferred = {kind: {} for kind in deferrable}
+        self._deferred_from = (html.etree_element, html.base_url)
+        self._interned = {}
+        try:
+            init(self, html, *args, **kwargs)
+        finally:
+            del self._interned
+        _one_style_each(html.etree_element, self._computed_styles)
+
+    def deferring(
+        self: Any,
+        element: Any,
+        parent: Any,
+        root: Any = None,
+        pseudo_type: Any = None,
+        base_url: Any = None,
+        target_collector: Any = None,
+    ) -> None:
+        interned = getattr(self, "_interned", None)  # only while WeasyPrint's __init__ runs
+        if (
+            interned is not None
+            and pseudo_type in deferrable
+            and parent is element
+            and (root, base_url) == self._deferred_from
+        ):
+            cascaded = self._cascaded_styles.get((element, pseudo_type), {})
+            if "anchor" not in cascaded:  # an anchor is collected as the style is made
+                same = tuple(
+                    (name, id(value), weight) for name, (value, weight) in cascaded.items()
+                )
+                cascaded = interned.setdefault(same, cascaded)  # one dict, not one per element
+                self._deferred[pseudo_type][element] = cascaded
+                return
+        set_computed_styles(self, element, parent, root, pseudo_type, base_url, target_collector)
+
+    def __call__(self: Any, element: Any, pseudo_type: Any = None) -> Any:
+        if pseudo_type is not None and (waiting := self._deferred.get(pseudo_type)):
+            cascaded = waiting.pop(element, None)
+            if cascaded is not None:
+                root, base_url = self._deferred_from
+                styles = self._computed_styles
+                styles[element, pseudo_type] = ComputedStyle(  # as set_computed_styles does
+                    styles[element, None],
+                    cascaded,
+                    pseudo_type,
+                    styles[root, None],
+                    base_url,
+                    self.font_config,
+                    self.initial_page_sizes,
+                )
+        return call(self, element, pseudo_type)
+
+    __init__.slow = init  # type: ignore[attr-defined]
+    deferring.slow = set_computed_styles  # type: ignore[attr-defined]
+    __call__.slow = call  # type: ignore[attr-defined]
+    for name, replacement in (
+        ("__init__", __init__),
+        ("set_computed_styles", deferring),
+        ("__call__", __call__),
+    ):
+        setattr(style_for, name, replacement)
+
+
+def _one_style_each(root: Any, styles: dict[tuple[Any, Any], Any]) -> None:
+    """Give every element whose parent's style and declarations are the same one style.
+
+    Declarations are the same when each property has the same parsed value (the same object,
+    from the same rule) with the same weight. The style an element's children take as their
+    parent is found without its anchor, unless a child's own anchor could read it.
+    """
+    same: dict[tuple[int, tuple[Any, ...]], Any] = {}  # (parent, declarations) → its style
+    kin: dict[tuple[int, tuple[Any, ...]], Any] = {}  # the same, the anchor left out
+    as_parent: dict[Any, Any] = {}  # element → the style its children take as their parent
+
+    def share(element: Any, parent: Any) -> None:
+        style = styles.get((element, None))
+        if style is None or (parent is not None and parent not in as_parent):
+            return  # not styled, nor what is below it: left as WeasyPrint made it
+        cascaded = style.cascaded
+        anchor = cascaded.get("anchor", (None,))[0]
+        if parent is None:
+            parent_style = None
+        elif anchor is None or (isinstance(anchor, str) and anchor != "inherit"):
+            parent_style = as_parent[parent]
+        else:  # inherit, or a variable: it could read the parent's anchor
+            parent_style = styles[parent, None]
+        declared = tuple((name, id(value), weight) for name, (value, weight) in cascaded.items())
+        shared = same.setdefault((id(parent_style), declared), style)
+        if shared is style and parent_style is not None:
+            style.parent_style = parent_style
+        styles[element, None] = shared
+        if "anchor" in cascaded:
+            declared = tuple(d for d in declared if d[0] != "anchor")
+            shared = kin.setdefault((id(parent_style), declared), shared)
+        as_parent[element] = shared
+
+    share(root, None)
+    for element in root.iter():
+        for child in element:
+            if isinstance(child.tag, str):
+                share(child, element)
 
 
 class _PageReferences:

@@ -8,6 +8,7 @@ notices the font licence asks for.
 from __future__ import annotations
 
 import datetime as dt
+import gc
 import io
 from pathlib import Path
 
@@ -170,23 +171,44 @@ def test_serializing_outside_a_file_being_written_is_as_before() -> None:
 
 # Styles the quick path must compute as WeasyPrint does: inherited and not, set and not, the
 # logical twins of physical sides in both directions, variables, math with percentages in an
-# inherited property, propagated decorations, named pages, floats and positions.
-STYLED = """<html lang="en"><head><title>Styles</title><style>
-@page wide { size: A4 landscape }
-:root { --gap: 3px; font-size: 11pt }
-body { margin-inline-start: 2em; padding-block-end: var(--gap); text-indent: calc(5% + 2px) }
-.rtl { direction: rtl; margin-inline-start: 7px; border-inline-end: 2px solid red }
-.rtl p { padding-inline-end: 4% }
-aside { float: inline-start; width: 30%; position: relative; top: 1em; page: wide }
-u { text-decoration: underline wavy }
-li::marker { color: teal }
-p::first-letter { font-size: 2em }
-h2 { break-before: page; display: block; border-top: thin solid }
+# inherited property, propagated decorations, named pages, floats and positions. And styles one
+# object may serve: elements with and without anchors (an id) at several depths, cousins under
+# different anchors, a child whose anchor is its parent's (``inherit``), pseudo-elements made
+# when asked for (markers, footnote calls, first letters, generated content with a leader) or at
+# once (one with an anchor), style and lang attributes, tables (whose style the build changes).
+ARTICLES = "".join(
+    f'<article id="a{n}"><h3>Point {n}</h3><p>Text <span class="k">k</span> and '
+    f'<a href="#a{(n + 1) % 4}">next</a>.<span class="fn">Note {n}.</span></p>'
+    f'<p class="inh">Kept</p><ol><li>One</li><li id="i{n}">Two</li></ol></article>'
+    for n in range(4)
+)
+STYLED = f"""<html lang="en"><head><title>Styles</title><style>
+@page wide {{ size: A4 landscape }}
+:root {{ --gap: 3px; font-size: 11pt }}
+body {{ margin-inline-start: 2em; padding-block-end: var(--gap); text-indent: calc(5% + 2px) }}
+.rtl {{ direction: rtl; margin-inline-start: 7px; border-inline-end: 2px solid red }}
+.rtl p {{ padding-inline-end: 4% }}
+aside {{ float: inline-start; width: 30%; position: relative; top: 1em; page: wide }}
+u {{ text-decoration: underline wavy }}
+li::marker {{ color: teal }}
+p::first-letter {{ font-size: 2em }}
+h2 {{ break-before: page; display: block; border-top: thin solid }}
+article {{ border-left: 1pt solid; padding-left: 2pt }}
+h3::before {{ content: counter(h) ". "; counter-increment: h }}
+.k {{ font-weight: bold }}
+.fn {{ float: footnote }}
+.inh {{ -weasy-anchor: inherit; color: green }}
+#a1::after {{ content: "end"; -weasy-anchor: "a1-end" }}
+.toc a::after {{ content: leader(".") target-counter(attr(href), page) }}
+table {{ margin: 4pt; border-collapse: collapse }}
 </style></head><body>
 <h1>Styles</h1><p>Plain <u>under <em>lined</em></u> and <code>code</code>.</p>
 <div class="rtl" dir="rtl"><p>مرحبا <b>bold</b> text</p><aside>aside</aside></div>
 <ul><li>One</li><li style="--gap: 9px; padding: var(--gap)">Two</li></ul>
+<nav class="toc"><p><a href="#a1">One</a></p><p><a href="#a1-end">End</a></p></nav>
+<section id="s1">{ARTICLES}</section><section lang="fr">{ARTICLES.replace('id="', 'id="f')}</section>
 <h2 style="margin-block: 1em 2%">Two</h2><table><tr><td>cell</td></tr></table>
+<table><tr><td id="c">cell</td></tr></table>
 </body></html>"""
 
 
@@ -211,10 +233,12 @@ def computed_styles(document: object) -> list[tuple[str, str, object]]:
 
 def slow_layout(monkeypatch: pytest.MonkeyPatch) -> None:
     """WeasyPrint's own layout, as it comes: the styles and line breaks without our fixes."""
-    from weasyprint.css import ComputedStyle
+    from weasyprint.css import ComputedStyle, StyleFor
     from weasyprint.layout import inline, preferred
 
     monkeypatch.setattr(ComputedStyle, "__missing__", ComputedStyle.__missing__.slow)
+    for name in ("__init__", "set_computed_styles", "__call__"):
+        monkeypatch.setattr(StyleFor, name, getattr(StyleFor, name).slow)
     monkeypatch.setattr(inline, "can_break_text", inline.can_break_text.ask)
     monkeypatch.setattr(preferred, "can_break_text", preferred.can_break_text.ask)
 
@@ -245,7 +269,37 @@ def test_the_layout_fixes_change_no_style_and_no_byte(monkeypatch: pytest.Monkey
     plain, plain_pdf = lay_out()
     assert computed_styles(plain) == quick_styles
     assert plain_pdf == quick_pdf
-    assert len(quick.pages) == 3  # type: ignore[attr-defined]
+    assert len(quick.pages) == 5  # type: ignore[attr-defined]
+
+
+def test_elements_whose_styles_must_be_equal_share_one(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The headings of articles with different ids share a style (one per section: the second
+    has a language of its own); a paragraph whose anchor is its article's does not; pseudo-
+    elements nobody asks for get none."""
+    from weasyprint.css import ComputedStyle
+
+    weasyprint = engine.engine()
+
+    def styles(tag: str) -> tuple[int, int]:
+        gc.collect()  # the documents before
+        document = weasyprint.HTML(string=STYLED, base_url=str(ROOT)).render()
+        found: dict[str, set[int]] = {"h3": set(), "p": set()}
+        for page in document.pages:  # type: ignore[attr-defined]
+            boxes = [page._page_box]
+            while boxes:
+                box = boxes.pop()
+                boxes.extend(getattr(box, "children", ()))
+                own = box.element_tag == tag and type(box.style) is ComputedStyle  # not ::before
+                if own and (tag == "h3" or box.element.get("class") == "inh"):
+                    found[tag].add(id(box.style))
+        return len(found[tag]), sum(type(o) is ComputedStyle for o in gc.get_objects())
+
+    (headings, made), (kept, _) = styles("h3"), styles("p")
+    slow_layout(monkeypatch)
+    (slow_headings, slow_made), (slow_kept, _) = styles("h3"), styles("p")
+    assert (headings, slow_headings) == (2, 8)
+    assert kept == slow_kept == 8
+    assert made < slow_made / 3
 
 
 def test_a_short_text_is_asked_about_once_and_answered_as_pango_does() -> None:
