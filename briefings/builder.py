@@ -18,17 +18,15 @@ import signal
 import sys
 from collections import Counter
 from collections.abc import Callable, Iterator, Sequence
-from concurrent.futures import Future, ProcessPoolExecutor, as_completed
-from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, field, replace
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 from .assembly import assemble_briefing, select_topics
 from .budget import fit_budget
 from .cache import MANIFEST_NAME, Manifest, fingerprint, folders_digest, job_key
 from .config import FOLDERS, Config, load_config
 from .editions import Edition, locate, matching_edition, read_edition, snapshot, with_changes
-from .engine import engine as load_engine
 from .errors import BriefingError, RenderError, SelectionError
 from .fontcache import CACHE_FOLDER, FontCache, cache_files, prune_cache
 from .limits import cores as _cores
@@ -45,6 +43,9 @@ from .rendering import (
     sharing_fonts,
     write_pdf_bytes,
 )
+
+if TYPE_CHECKING:
+    from concurrent.futures import Future, ProcessPoolExecutor
 
 
 @dataclass(frozen=True)
@@ -402,6 +403,10 @@ def _run(
                 done += 1
                 report(done, total, f"{job.briefing.audience.id}: rendered")
         return results
+    # Imported here: a build with nothing to render (a rebuild) needs neither (11 ms).
+    from concurrent.futures import ProcessPoolExecutor, as_completed
+    from concurrent.futures.process import BrokenProcessPool
+
     ahead = workers == 1  # a worker of its own lays out; this process renders ahead
     pieces: list[dict[int, Rendered]] = [{} for _ in pending]
     counts = Counter(index for index, _ in parts)
@@ -512,6 +517,14 @@ def _joined(parts: list[Rendered]) -> Rendered:
     return replace(
         first, files=dict(sorted(files.items())), pages=pages, warnings=warnings, fonts=fonts
     )
+
+
+def load_engine() -> Any:
+    """WeasyPrint with our fixes (``engine.engine``), imported when first needed: a build
+    with nothing to render never imports the engine module or its thread pools."""
+    from .engine import engine
+
+    return engine()
 
 
 def _worker_start(engine: bool = False) -> None:

@@ -14,15 +14,17 @@ from __future__ import annotations
 import contextlib
 import ctypes
 import gc
-import multiprocessing
 import os
 import signal
 import threading
 import time
 from collections.abc import Callable, Iterator
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from .errors import BriefingError, RenderError, TemplateError
+
+if TYPE_CHECKING:
+    import multiprocessing.process
 
 T = TypeVar("T")
 _PR_SET_PDEATHSIG = 1  # from <sys/prctl.h>
@@ -109,6 +111,8 @@ def run_isolated(function: Callable[..., T], *args: Any, seconds: float, what: s
     ``seconds``; then ``RenderError`` says what was stopped. ``function`` and its arguments and
     result must pickle.
     """
+    import multiprocessing  # here: a build that renders nothing does not need it
+
     context = multiprocessing.get_context("spawn")
     receive, send = context.Pipe(duplex=False)
     worker = context.Process(target=_child, args=(send, function, args), daemon=True)
@@ -224,6 +228,8 @@ class WarmWorker:
         if self._process is not None and self._process.is_alive():
             return
         self._close()
+        import multiprocessing
+
         context = multiprocessing.get_context("spawn")  # never forked from a threaded caller
         ours, theirs = context.Pipe()
         process = context.Process(target=_serve, args=(theirs, self.warm_up), daemon=True)

@@ -6,7 +6,6 @@ so a typo gets the same hint in a content file, on the command line and in a sel
 
 from __future__ import annotations
 
-import difflib
 from collections.abc import Iterable
 
 CUTOFF = 0.6
@@ -14,6 +13,8 @@ CUTOFF = 0.6
 
 def closest(name: str, valid: Iterable[str]) -> str | None:
     """Return the valid name closest to ``name``, or None when none is close enough."""
+    import difflib  # only when a name is wrong: a build that reads nothing wrong skips it
+
     by_lower: dict[str, str] = {}
     for option in valid:
         by_lower.setdefault(option.lower(), option)
