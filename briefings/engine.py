@@ -5,9 +5,11 @@ byte for byte (``tests/test_engine.py`` compares each with the piece it replaces
 
 - importing: its C libraries looked up in the dynamic loader's cache (``_loader_cache_only``);
 - laying out: a short text's line-break opportunities asked of Pango once (``_ShortBreaks``),
-  and a style property that no rule sets taken from the parent or the initial values at once
-  (``_quick_missing``);
-- writing: the pages' references made once per page count (``_PageReferences``), a page's
+  a style property that no rule sets taken from the parent or the initial values at once
+  (``_quick_missing``), one style for elements whose styles must be equal and a
+  pseudo-element's style made when asked for (``_share_styles``);
+- writing: objects without a ``__dict__`` until they are numbered (``_lean_objects``), the
+  pages' references made once per page count (``_PageReferences``), a page's
   drawing joined once drawn (``_PaintedJoined``), each object serialized once and the pages'
   streams compressed in threads (``_WrittenOnce``, ``_SerializedOnce``), a long stream
   deflated in pieces on every core (``_Deflate``).
@@ -60,6 +62,8 @@ def _engine() -> Any:
         ComputedStyle.__missing__ = _quick_missing(ComputedStyle.__dict__["__missing__"])
     if LAYOUT_FIXES and not hasattr(StyleFor.__dict__["__init__"], "slow"):
         _share_styles(StyleFor)
+    if not hasattr(pydyf.Object.__dict__["__init__"], "slow"):
+        _lean_objects(pydyf.Object)
     if not isinstance(pydyf.PDF.__dict__.get("page_references"), _PageReferences):
         pydyf.PDF.page_references = _PageReferences()
     page = weasyprint.document.Page
@@ -325,6 +329,28 @@ def _one_style_each(root: Any, styles: dict[tuple[Any, Any], Any]) -> None:
         for child in element:
             if isinstance(child.tag, str):
                 share(child, element)
+
+
+def _lean_objects(base: type) -> None:
+    """pydyf's ``Object.__init__``, which gives every dictionary, array, string and stream of a
+    PDF four attributes (its number, offset, generation and whether it is free), made lean.
+
+    Set in ``__init__``, they give each object a ``__dict__`` of its own, 360 bytes; a tagged
+    file holds one object for each element and each list of children: 49,000 at once for the
+    96-page synthetic staff, half of them never added to the file, never numbered. The four
+    are now the class's defaults, so an object has a ``__dict__`` only once one of them is set
+    (its number, when it is added to a file). They read the same. WeasyPrint's own
+    ``__init__`` is ``.slow``.
+    """
+    slow = base.__dict__["__init__"]
+    for name, value in (("number", None), ("offset", 0), ("generation", 0), ("free", "n")):
+        setattr(base, name, value)
+
+    def __init__(self: Any) -> None:
+        pass
+
+    __init__.slow = slow  # type: ignore[attr-defined]
+    setattr(base, "__init__", __init__)  # noqa: B010 (mypy refuses assigning to a method)
 
 
 class _PageReferences:

@@ -70,6 +70,19 @@ def unpatched_writing(monkeypatch: pytest.MonkeyPatch) -> None:
     for kind in (pydyf.Dictionary, pydyf.Array, pydyf.Stream):
         monkeypatch.setattr(kind, "data", property(kind.__dict__["data"].serialize))
     monkeypatch.setattr(pydyf.PDF, "write", pydyf.PDF.__dict__["write"].write)
+    monkeypatch.setattr(pydyf.Object, "__init__", pydyf.Object.__dict__["__init__"].slow)
+
+
+def test_an_object_has_its_own_attributes_only_once_numbered() -> None:
+    engine.engine()
+    pdf = pydyf.PDF()
+    kids = pydyf.Array([1])
+    element = pydyf.Dictionary({"Type": "/StructElem", "K": kids})
+    assert vars(element) == vars(kids) == {}  # no __dict__ of 4 attributes each, as pydyf gives
+    assert (element.number, element.offset, element.generation, element.free) == (None, 0, 0, "n")
+    pdf.add_object(element)
+    assert vars(element) == {"number": len(pdf.objects) - 1} and kids.number is None
+    assert element.reference == f"{element.number} 0 R".encode()
 
 
 def test_each_page_drawn_is_kept_as_one_string() -> None:
