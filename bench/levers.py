@@ -18,9 +18,12 @@ The levers (issue #16), each a seam in ``briefings``; none changes a byte of the
            (off: the glyph transform and quality 10, as before; the HTML's font bytes change)
   write    each PDF object serialized once (pydyf did it twice, to hash the file), the pages'
            streams compressed in threads, a page's drawing joined once drawn, a long stream
-           deflated in pieces on every core (``engine``)
-  layout   a short text's line-break opportunities asked of Pango once, and a style property
-           no rule sets taken from the parent or the initial values at once (``engine``)
+           deflated in pieces on every core, an object's __dict__ made only once it is
+           numbered (``engine``)
+  layout   a short text's line-break opportunities asked of Pango once, a style property
+           no rule sets taken from the parent or the initial values at once, one style for
+           elements whose styles must be equal and pseudo-elements' styles made when asked
+           for (``engine``)
   apart    one document at a time laid out by a worker that imports WeasyPrint while the
            build's process renders the print HTML and then checks its fonts (``ENGINE_APART``);
            off, it all runs in the build's process, one step after the other
@@ -102,6 +105,7 @@ def turn_off(names: set[str]) -> None:
             """zlib's own: each stream deflated in one call, on one core."""
             return self.zlib.compressobj(level, *args, **kwargs)
 
+        engine._lean_objects = lambda base: None  # pydyf's own: a __dict__ for every object
         engine._WrittenOnce.__call__ = plain_write  # type: ignore[method-assign]
         engine._Deflate.compressobj = plain_deflate  # type: ignore[method-assign]
         engine._PaintedJoined.__call__ = plain_paint  # type: ignore[method-assign]

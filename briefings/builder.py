@@ -520,8 +520,7 @@ def _joined(parts: list[Rendered]) -> Rendered:
 
 
 def load_engine() -> Any:
-    """WeasyPrint with our fixes (``engine.engine``), imported when first needed: a build
-    with nothing to render never imports the engine module or its thread pools."""
+    """WeasyPrint with our fixes (``engine.engine``), imported when first needed."""
     from .engine import engine
 
     return engine()

@@ -31,15 +31,17 @@ from typing import Any, cast
 
 from .limits import cores
 
-# The layout fixes (``_ShortBreaks``, ``_quick_missing``) are installed; the benchmark's lever
-# ``layout`` turns this off before the engine is first loaded, to measure what they buy.
+# The layout fixes (``_ShortBreaks``, ``_quick_missing``, ``_share_styles``) are installed; the
+# benchmark's lever ``layout`` turns this off before the engine is first loaded, to measure
+# what they buy.
 LAYOUT_FIXES = True
 
 
 def engine() -> Any:
     """WeasyPrint, imported the quick way (``_loader_cache_only``), with the fixes we make to
-    how it lays out (``_ShortBreaks``, ``_quick_missing``) and writes a PDF
-    (``_PageReferences``, ``_PaintedJoined``, ``_WrittenOnce``)."""
+    how it lays out (``_ShortBreaks``, ``_quick_missing``, ``_share_styles``) and writes a PDF
+    (``_lean_objects``, ``_PageReferences``, ``_PaintedJoined``, ``_WrittenOnce``,
+    ``_Deflate``)."""
     with _ENGINE_LOCK:  # two threads' first calls would wrap what the other just wrapped
         return _engine()
 
@@ -215,9 +217,11 @@ def _share_styles(style_for: type) -> None:
     its stylesheet reaches with ``*``-wide rules, though only list items and notes use them.
     After WeasyPrint's own cascade, this keeps one style for each parent's style and set of
     declarations, the children of two elements that differ only in their anchor taking the
-    same parent (no property reads its parent's anchor unless it says ``inherit``), and makes
-    a pseudo-element's style the first time the layout asks for it. WeasyPrint's own
-    ``__init__`` is ``.slow``.
+    same parent (no property reads its parent's anchor unless it says ``inherit``, itself or
+    through a variable), and makes a pseudo-element's style the first time the layout asks for
+    it. A pseudo-element made at once (one with an anchor) takes the style its element keeps.
+    A document with a length in viewport units keeps WeasyPrint's styles (``_timeless``).
+    WeasyPrint's own ``__init__``, ``set_computed_styles`` and ``__call__`` are ``.slow``.
     """
     from weasyprint.css import PSEUDO_ELEMENTS, ComputedStyle
 
@@ -235,7 +239,12 @@ def _share_styles(style_for: type) -> None:
             init(self, html, *args, **kwargs)
         finally:
             del self._interned
-        _one_style_each(html.etree_element, self._computed_styles)
+        styles = self._computed_styles
+        if _timeless(styles, self._deferred):
+            _one_style_each(html.etree_element, styles)
+            for (element, pseudo_type), style in styles.items():
+                if pseudo_type is not None:  # made at once (it has an anchor): its element's
+                    style.parent_style = styles[element, None]
 
     def deferring(
         self: Any,
@@ -289,6 +298,55 @@ def _share_styles(style_for: type) -> None:
         ("__call__", __call__),
     ):
         setattr(style_for, name, replacement)
+
+
+def _timeless(styles: dict[tuple[Any, Any], Any], deferred: dict[Any, dict[Any, Any]]) -> bool:
+    """Whether no declaration of the document uses a viewport unit (``vw``, ``vh``...).
+
+    WeasyPrint computes such a length against the first page's size, or, asked before the
+    first page exists (as box building may be), against A4's, with a warning: its value
+    depends on when it is first read, and one style shared by more elements is read at other
+    times. A document that uses one keeps WeasyPrint's own styles. Each parsed value is looked
+    into once (the rules' values are shared by every element they reach).
+    """
+    from weasyprint.css.units import VIEWPORT_UNITS
+
+    seen: dict[int, bool] = {}
+
+    def uses(value: Any) -> bool:
+        found = seen.get(id(value))
+        if found is None:
+            found = seen[id(value)] = _mentions(value, VIEWPORT_UNITS)
+        return found
+
+    cascades = [style.cascaded for (_, kind), style in styles.items() if kind is None]
+    cascades += [
+        c for waiting in deferred.values() for c in {id(c): c for c in waiting.values()}.values()
+    ]
+    return not any(uses(value) for cascaded in cascades for value, _ in cascaded.values())
+
+
+def _mentions(value: Any, units: frozenset[str] | set[str]) -> bool:
+    """Whether a parsed CSS value (WeasyPrint's, or tinycss2's tokens, as in a variable or a
+    math function) holds a length in one of ``units``; a string such as one is counted too."""
+    stack = [value]
+    while stack:
+        item = stack.pop()
+        if isinstance(item, str):
+            if item.lower() in units:
+                return True
+            continue
+        unit = getattr(item, "unit", None)
+        if isinstance(unit, str) and unit.lower() in units:
+            return True
+        if isinstance(item, tuple | list):
+            stack.extend(item)
+        else:
+            for inner in ("tokens", "arguments", "content"):
+                parts = getattr(item, inner, None)
+                if isinstance(parts, tuple | list):
+                    stack.extend(parts)
+    return False
 
 
 def _one_style_each(root: Any, styles: dict[tuple[Any, Any], Any]) -> None:

@@ -214,6 +214,13 @@ h3::before {{ content: counter(h) ". "; counter-increment: h }}
 #a1::after {{ content: "end"; -weasy-anchor: "a1-end" }}
 .toc a::after {{ content: leader(".") target-counter(attr(href), page) }}
 table {{ margin: 4pt; border-collapse: collapse }}
+.w, .w.q.q {{ margin-left: 5px }}
+.w.w {{ margin-inline-start: 40px }}
+.cell {{ display: table-cell; margin-left: 40px; border: 1px solid }}
+.b::before {{ content: "before"; display: block; -weasy-anchor: "b-before"; margin-left: inherit }}
+#px::after {{ content: "end"; -weasy-anchor: "px-end" }}
+#py::after {{ content: "again"; -weasy-anchor: "px" }}
+.back::after {{ content: " p. " target-counter(attr(href), page) }}
 </style></head><body>
 <h1>Styles</h1><p>Plain <u>under <em>lined</em></u> and <code>code</code>.</p>
 <div class="rtl" dir="rtl"><p>مرحبا <b>bold</b> text</p><aside>aside</aside></div>
@@ -222,6 +229,24 @@ table {{ margin: 4pt; border-collapse: collapse }}
 <section id="s1">{ARTICLES}</section><section lang="fr">{ARTICLES.replace('id="', 'id="f')}</section>
 <h2 style="margin-block: 1em 2%">Two</h2><table><tr><td>cell</td></tr></table>
 <table><tr><td id="c">cell</td></tr></table>
+<div id="w1"><p class="w">one</p></div><div id="w2"><p class="w q">two</p></div>
+<p class="w">three</p><p class="w q">four</p>
+<div class="cell">A</div><div class="cell b">B</div>
+<p id="px">X</p><p id="py">Y</p>
+<p><a class="back" href="#px-end">to the end</a> <a class="back" href="#px">to X</a></p>
+</body></html>"""
+
+# Lengths in viewport units, which WeasyPrint computes against A4 when read before the first
+# page exists (building the boxes of a table cell) and against the page once it does.
+VIEWPORT = """<html lang="en"><head><title>Viewport</title><style>
+@page { size: A6 }
+.tb { display: table; border-collapse: collapse }
+.tr { display: table-row }
+.x { display: table-cell; border-left: 5vw solid blue; width: 40px; height: 20px }
+</style></head><body>
+<div class="tb" id="t1"><div class="tr"><object class="x" data="data:image/svg+xml,<svg
+ xmlns='http://www.w3.org/2000/svg' width='8' height='8'/>"></object></div></div>
+<div class="tb" id="t2"><div class="tr"><span class="x">t</span></div></div>
 </body></html>"""
 
 
@@ -256,7 +281,10 @@ def slow_layout(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(preferred, "can_break_text", preferred.can_break_text.ask)
 
 
-def test_the_layout_fixes_change_no_style_and_no_byte(monkeypatch: pytest.MonkeyPatch) -> None:
+@pytest.mark.parametrize("page", ["styled", "viewport"])
+def test_the_layout_fixes_change_no_style_no_warning_and_no_byte(
+    monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture, page: str
+) -> None:
     from weasyprint.css import ComputedStyle
 
     weasyprint = engine.engine()
@@ -269,20 +297,30 @@ def test_the_layout_fixes_change_no_style_and_no_byte(monkeypatch: pytest.Monkey
 
     monkeypatch.setattr(ComputedStyle.__missing__, "slow", counted)
 
-    def lay_out() -> tuple[object, bytes]:
-        document = weasyprint.HTML(string=STYLED, base_url=str(ROOT)).render()
-        return document, document.write_pdf(pdf_variant="pdf/ua-1", pdf_identifier=b"x")
+    def lay_out() -> tuple[object, bytes, set[str]]:
+        caplog.clear()
+        html = STYLED if page == "styled" else VIEWPORT
+        document = weasyprint.HTML(string=html, base_url=str(ROOT)).render()
+        pdf = document.write_pdf(pdf_variant="pdf/ua-1", pdf_identifier=b"x")
+        return document, pdf, {r.getMessage() for r in caplog.records if r.name == "weasyprint"}
 
-    quick, quick_pdf = lay_out()
+    quick, quick_pdf, quick_warnings = lay_out()
     quick_styles, fell_back = computed_styles(quick), len(asked)
-    assert 0 < fell_back < len(quick_styles) / 10  # most properties took the quick path
+    if page == "styled":
+        assert 0 < fell_back < len(quick_styles) / 10  # most properties took the quick path
 
     monkeypatch.setattr(ComputedStyle.__missing__, "slow", slow)
     slow_layout(monkeypatch)
-    plain, plain_pdf = lay_out()
+    plain, plain_pdf, plain_warnings = lay_out()
     assert computed_styles(plain) == quick_styles
     assert plain_pdf == quick_pdf
-    assert len(quick.pages) == 5  # type: ignore[attr-defined]
+    # the same warnings (a style shared by three elements may give one where there were three)
+    assert plain_warnings == quick_warnings
+    if page == "styled":
+        assert len(quick.pages) == 5  # type: ignore[attr-defined]
+        assert "Anchor defined twice: 'px'" in quick_warnings  # a pseudo-element's anchor
+    else:
+        assert "vw unit resolved before first page layout" in quick_warnings
 
 
 def test_elements_whose_styles_must_be_equal_share_one(monkeypatch: pytest.MonkeyPatch) -> None:
