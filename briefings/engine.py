@@ -397,8 +397,8 @@ def _lean_objects(base: type) -> None:
     file holds one object for each element and each list of children: 49,000 at once for the
     96-page synthetic staff, half of them never added to the file, never numbered. The four
     are now the class's defaults, so an object has a ``__dict__`` only once one of them is set
-    (its number, when it is added to a file). They read the same. WeasyPrint's own
-    ``__init__`` is ``.slow``.
+    (its number, when it is added to a file). They read the same. pydyf's own ``__init__`` is
+    ``.slow``.
     """
     slow = base.__dict__["__init__"]
     for name, value in (("number", None), ("offset", 0), ("generation", 0), ("free", "n")):
