@@ -20,13 +20,14 @@ from collections import Counter
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from .assembly import assemble_briefing, select_topics
 from .budget import fit_budget
 from .cache import MANIFEST_NAME, Manifest, fingerprint, folders_digest, job_key
 from .config import FOLDERS, Config, load_config
 from .editions import Edition, locate, matching_edition, read_edition, snapshot, with_changes
+from .engine import engine as load_engine
 from .errors import BriefingError, RenderError, SelectionError
 from .fontcache import CACHE_FOLDER, FontCache, cache_files, prune_cache
 from .limits import cores as _cores
@@ -517,13 +518,6 @@ def _joined(parts: list[Rendered]) -> Rendered:
     return replace(
         first, files=dict(sorted(files.items())), pages=pages, warnings=warnings, fonts=fonts
     )
-
-
-def load_engine() -> Any:
-    """WeasyPrint with our fixes (``engine.engine``), imported when first needed."""
-    from .engine import engine
-
-    return engine()
 
 
 def _worker_start(engine: bool = False) -> None:

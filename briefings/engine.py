@@ -264,10 +264,7 @@ def _share_styles(style_for: type) -> None:
         ):
             cascaded = self._cascaded_styles.get((element, pseudo_type), {})
             if "anchor" not in cascaded:  # an anchor is collected as the style is made
-                same = tuple(
-                    (name, id(value), weight) for name, (value, weight) in cascaded.items()
-                )
-                cascaded = interned.setdefault(same, cascaded)  # one dict, not one per element
+                cascaded = interned.setdefault(_declared(cascaded), cascaded)  # one, not one each
                 self._deferred[pseudo_type][element] = cascaded
                 return
         set_computed_styles(self, element, parent, root, pseudo_type, base_url, target_collector)
@@ -298,6 +295,12 @@ def _share_styles(style_for: type) -> None:
         ("__call__", __call__),
     ):
         setattr(style_for, name, replacement)
+
+
+def _declared(cascaded: dict[str, tuple[Any, Any]]) -> tuple[tuple[str, int, Any], ...]:
+    """What a style's cascaded declarations are, as a key: each property with its parsed value
+    (the same object, from the same rule) and its weight."""
+    return tuple((name, id(value), weight) for name, (value, weight) in cascaded.items())
 
 
 def _timeless(styles: dict[tuple[Any, Any], Any], deferred: dict[Any, dict[Any, Any]]) -> bool:
@@ -372,7 +375,7 @@ def _one_style_each(root: Any, styles: dict[tuple[Any, Any], Any]) -> None:
             parent_style = as_parent[parent]
         else:  # inherit, or a variable: it could read the parent's anchor
             parent_style = styles[parent, None]
-        declared = tuple((name, id(value), weight) for name, (value, weight) in cascaded.items())
+        declared = _declared(cascaded)
         shared = same.setdefault((id(parent_style), declared), style)
         if shared is style and parent_style is not None:
             style.parent_style = parent_style
